@@ -45,14 +45,14 @@ struct HttpInfo {
 
 struct TraceSummary {
   TraceId id;
-  EpochSeconds start_time = 0;         // earliest start_time of any document
-  std::optional<double> duration;      // latest end − earliest start; absent if nothing ended
-  std::optional<double> response_time; // root end − root start; absent without a complete root
-  bool has_fault = false;              // root segment's fault flag
-  bool has_error = false;              // root segment's error flag
-  bool has_throttle = false;           // any segment or subsegment's throttle flag
-  bool is_partial = false;             // some document still in progress
-  std::optional<HttpInfo> http;        // the root segment's http block
+  EpochSeconds start_time = 0;          // earliest start_time of any document
+  std::optional<double> duration;       // latest end − earliest start; absent if nothing ended
+  std::optional<double> response_time;  // root end − root start; absent without a complete root
+  bool has_fault = false;               // root segment's fault flag
+  bool has_error = false;               // root segment's error flag
+  bool has_throttle = false;            // any segment or subsegment's throttle flag
+  bool is_partial = false;              // some document still in progress
+  std::optional<HttpInfo> http;         // the root segment's http block
   std::map<std::string, std::vector<ValueWithServiceIds>> annotations;
   std::vector<TraceUser> users;
   std::vector<ServiceId> service_ids;
