@@ -1,0 +1,93 @@
+// query/document_scanner.h — reads, in one simdjson On-Demand pass (no DOM), the facts that the
+// summarizer and the trace assembler need from one stored segment document: its service
+// identity, flags and http block, every embedded subsegment id, the latest end time, annotations,
+// and (on request) the downstream calls that may yield inferred segments.
+// Internal to query/. The document is trusted to be one validated by model::SegmentParser, but a
+// malformed one is reported as an error, never a crash.
+// Thread-safety: a DocumentScanner owns a reusable parser and buffer; use one per thread.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+#include "model/ids.h"
+#include "model/segment_document.h"
+#include "model/trace_summary.h"
+
+namespace roentgen::query {
+
+// A subsegment with namespace "aws" or "remote": a call to something that may not send segments
+// of its own, so the assembler may infer a segment for it (traces-and-graphs.md §2.5).
+struct RemoteCall {
+  model::EntityId id = 0;
+  std::string name;
+  std::string name_space;  // "aws" or "remote"
+  EpochSeconds start_time = 0;
+  std::optional<EpochSeconds> end_time;  // absent while in progress
+  bool traced = false;                   // top-level "traced": true (Node's form)
+  bool error = false;
+  bool fault = false;
+  bool throttle = false;
+  bool has_sql = false;   // carries an "sql" object
+  std::string http_json;  // the "http" object's text exactly as sent; empty when absent
+  std::string aws_json;   // the "aws" object's text exactly as sent; empty when absent
+};
+
+// An annotation that passes X-Ray's rules (see IsIndexableAnnotationKey below).
+struct ScannedAnnotation {
+  std::string key;
+  model::AnnotationValue value;
+};
+
+struct DocumentFacts {
+  // The document's top-level entity. Strings are empty when absent or not strings.
+  std::string name;
+  std::string origin;
+  std::string user;
+  std::string resource_arn;
+  std::string account_id;         // aws.account_id (segments only)
+  std::string instance_id;        // aws.ec2.instance_id (segments only)
+  std::string availability_zone;  // aws.ec2.availability_zone (segments only)
+  bool fault = false;
+  bool error = false;
+  std::optional<model::HttpInfo> http;  // segments only; absent without an "http" object
+
+  // Over the document and all its embedded subsegments, at any depth.
+  std::optional<EpochSeconds> latest_end;      // the latest end_time; absent if none is set
+  bool embedded_in_progress = false;           // some embedded subsegment has no end yet
+  bool any_throttle = false;                   // the document or an embedded subsegment throttled
+  std::vector<ScannedAnnotation> annotations;  // indexable ones only, in document order
+  std::vector<model::EntityId> embedded_ids;   // every embedded subsegment's id (post-order)
+  // Filled only when asked for: the document itself (if an independent subsegment) and every
+  // embedded subsegment with namespace "aws" or "remote" (post-order).
+  std::vector<RemoteCall> remote_calls;
+};
+
+// X-Ray's annotation key rule: 1–500 characters of [A-Za-z0-9_], plus '.' (accepted since 2024).
+bool IsIndexableAnnotationKey(std::string_view key);
+// Strings of at most 1000 characters (UTF-8 code points), numbers and booleans.
+bool IsIndexableAnnotationString(std::string_view value);
+
+class DocumentScanner {
+ public:
+  DocumentScanner();
+  ~DocumentScanner();
+  DocumentScanner(const DocumentScanner&) = delete;
+  DocumentScanner& operator=(const DocumentScanner&) = delete;
+
+  // Scans `json` (one document object). `kind` says whether its top level is a segment (whose
+  // aws/http blocks are read field by field) or an independent subsegment. Replaces *facts.
+  // Corruption if the text is not a JSON object.
+  Status Scan(std::string_view json, model::DocumentKind kind, bool collect_remote_calls,
+              DocumentFacts* facts);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace roentgen::query

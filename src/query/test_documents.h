@@ -1,0 +1,22 @@
+// query/test_documents.h — builds storage::StoredDocuments for query/ tests and benchmarks from
+// captured SDK datagrams or hand-written document text. The identity fields (trace_id, id,
+// parent_id, type, in_progress, start/end) are read with simdjson's DOM API, independently of
+// model::SegmentParser, so these tests exercise only query/. Test-only code: bad input CHECK-fails.
+// Thread-safety: plain functions.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "core/clock.h"
+#include "storage/trace_store.h"
+
+namespace roentgen::query::testing {
+
+// A StoredDocument whose json is `json` exactly.
+storage::StoredDocument MakeDocument(std::string json, EpochSeconds received_at = 0);
+
+// The document part of a UDP datagram file: everything after the first newline (the header).
+std::string ReadDatagramDocument(const std::string& path);
+
+}  // namespace roentgen::query::testing
