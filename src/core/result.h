@@ -17,7 +17,7 @@ class [[nodiscard]] Result {
  public:
   static_assert(!std::is_same_v<T, Status>, "use Status directly");
 
-  Result(T value) : state_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit
+  Result(T value) : state_(std::in_place_index<0>, std::move(value)) {}        // NOLINT: implicit
   Result(Status status) : state_(std::in_place_index<1>, std::move(status)) {  // NOLINT: implicit
     CHECK(!std::get<1>(state_).ok()) << "a Result's error must not be OK";
   }
@@ -49,8 +49,8 @@ class [[nodiscard]] Result {
 // `ASSIGN_OR_RETURN(auto x, Expr())` binds the value of a Result or returns its Status.
 #define ROENTGEN_CONCAT_INNER(a, b) a##b
 #define ROENTGEN_CONCAT(a, b) ROENTGEN_CONCAT_INNER(a, b)
-#define ASSIGN_OR_RETURN(lhs, expr)                                        \
-  auto ROENTGEN_CONCAT(roentgen_result_, __LINE__) = (expr);              \
-  if (!ROENTGEN_CONCAT(roentgen_result_, __LINE__).ok())                  \
-    return ROENTGEN_CONCAT(roentgen_result_, __LINE__).status();          \
+#define ASSIGN_OR_RETURN(lhs, expr)                              \
+  auto ROENTGEN_CONCAT(roentgen_result_, __LINE__) = (expr);     \
+  if (!ROENTGEN_CONCAT(roentgen_result_, __LINE__).ok())         \
+    return ROENTGEN_CONCAT(roentgen_result_, __LINE__).status(); \
   lhs = std::move(ROENTGEN_CONCAT(roentgen_result_, __LINE__)).value()

@@ -30,7 +30,9 @@ class [[nodiscard]] Status {
   Status(StatusCode code, std::string message) : code_(code), message_(std::move(message)) {}
 
   static Status Ok() { return Status(); }
-  static Status InvalidArgument(std::string m) { return {StatusCode::kInvalidArgument, std::move(m)}; }
+  static Status InvalidArgument(std::string m) {
+    return {StatusCode::kInvalidArgument, std::move(m)};
+  }
   static Status NotFound(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
   static Status ResourceExhausted(std::string m) {
     return {StatusCode::kResourceExhausted, std::move(m)};
@@ -54,8 +56,8 @@ class [[nodiscard]] Status {
 }  // namespace roentgen
 
 // Returns early from the enclosing function when `expr` is not OK.
-#define RETURN_IF_ERROR(expr)                        \
-  do {                                               \
-    ::roentgen::Status roentgen_status_ = (expr);    \
+#define RETURN_IF_ERROR(expr)                            \
+  do {                                                   \
+    ::roentgen::Status roentgen_status_ = (expr);        \
     if (!roentgen_status_.ok()) return roentgen_status_; \
   } while (false)
