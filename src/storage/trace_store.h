@@ -43,8 +43,8 @@ struct StoredTrace {
 };
 
 // Derives a trace's summary from all its current documents. Pure; called on the writer thread.
-using Summarizer = std::function<model::TraceSummary(const model::TraceId&,
-                                                     std::span<const StoredDocument>)>;
+using Summarizer =
+    std::function<model::TraceSummary(const model::TraceId&, std::span<const StoredDocument>)>;
 
 enum class TimeRangeType : uint8_t {
   kTraceId,  // the epoch embedded in the trace id (X-Ray's default)

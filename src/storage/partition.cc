@@ -1,0 +1,459 @@
+#include "storage/partition.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <optional>
+#include <unordered_map>
+
+#include "core/check.h"
+#include "core/log.h"
+#include "storage/coding.h"
+#include "storage/crc32c.h"
+#include "storage/document_frame.h"
+#include "storage/summary_codec.h"
+
+namespace roentgen::storage {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char* kDbNames[] = {"traces", "by_update", "meta"};
+constexpr std::string_view kStateKey = "state";
+constexpr std::string_view kDictionaryKey = "summary_dict";
+constexpr size_t kSummarySamples = 1000;
+constexpr size_t kSummaryDictionaryBytes = 16 * 1024;
+constexpr size_t kFrameSamples = 1000;
+constexpr size_t kFrameDictionaryBytes = 32 * 1024;
+constexpr std::string_view kFrameDictionaryFile = "/frames.dict";
+
+Status Errno(std::string_view what, const std::string& path) {
+  const int err = errno;
+  return Status::IoError(std::string(what) + " " + path + ": " + std::strerror(err));
+}
+
+// frames.dict := u32le crc32c(bytes), bytes. Written to a temporary name, synced, renamed and
+// the directory synced: it must be durable before any frame depends on it.
+Status StoreFrameDictionary(const std::string& dir, std::string_view bytes) {
+  const std::string path = dir + std::string(kFrameDictionaryFile);
+  const std::string tmp = path + ".tmp";
+  std::string content;
+  PutFixed32LE(&content, Crc32c(bytes));
+  content.append(bytes);
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return Errno("open", tmp);
+  const bool ok =
+      ::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size()) &&
+      ::fsync(fd) == 0;
+  Status status = ok ? Status::Ok() : Errno("write", tmp);
+  ::close(fd);
+  RETURN_IF_ERROR(status);
+  if (::rename(tmp.c_str(), path.c_str()) != 0) return Errno("rename", tmp);
+  const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd < 0) return Errno("open", dir);
+  const bool synced = ::fsync(dir_fd) == 0;
+  status = synced ? Status::Ok() : Errno("fsync", dir);
+  ::close(dir_fd);
+  return status;
+}
+
+// The stored frame dictionary; nullptr when there is none.
+Result<std::shared_ptr<const ZstdDictionary>> LoadFrameDictionary(const std::string& dir,
+                                                                  int zstd_level) {
+  const std::string path = dir + std::string(kFrameDictionaryFile);
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::shared_ptr<const ZstdDictionary>();
+  std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (content.size() < 4 || DecodeFixed32LE(content.data()) != Crc32c(content.substr(4))) {
+    return Status::Corruption(path + " is damaged; the frames that need it cannot be read");
+  }
+  return ZstdDictionary::Create(content.substr(4), zstd_level);
+}
+constexpr uint8_t kStateVersion = 1;
+
+std::atomic<uint64_t> next_uid{1};
+
+std::string EncodeState(const PartitionState& state) {
+  std::string out;
+  out.push_back(static_cast<char>(kStateVersion));
+  PutVarint64(&out, state.log_end);
+  PutVarint64(&out, state.applied_seq);
+  PutVarint64(&out, state.documents);
+  PutVarint64(&out, state.traces);
+  PutVarint64(&out, ZigZagEncode(state.max_received_us));
+  return out;
+}
+
+bool DecodeState(std::string_view bytes, PartitionState* state) {
+  ByteReader in(bytes);
+  uint8_t version = 0;
+  return in.ReadByte(&version) && version == kStateVersion && in.ReadVarint64(&state->log_end) &&
+         in.ReadVarint64(&state->applied_seq) && in.ReadVarint64(&state->documents) &&
+         in.ReadVarint64(&state->traces) && in.ReadZigZag64(&state->max_received_us) && in.empty();
+}
+
+// One document slot while applying the replacement rules.
+struct Slot {
+  StoredDocument stored;
+  DocRef ref;
+  bool alive = true;
+};
+
+}  // namespace
+
+int64_t ToMicros(EpochSeconds t) { return std::llround(t * 1e6); }
+
+std::string ByUpdateKey(int64_t time_us, const model::TraceId& id) {
+  std::string key(8 + id.key().size(), '\0');
+  EncodeFixed64BE(reinterpret_cast<uint8_t*>(key.data()), static_cast<uint64_t>(time_us));
+  std::copy(id.key().begin(), id.key().end(), key.begin() + 8);
+  return key;
+}
+
+Partition::Partition(std::string dir, int32_t day, std::unique_ptr<SegmentLog> log,
+                     std::unique_ptr<LmdbEnv> index)
+    : dir_(std::move(dir)),
+      day_(day),
+      uid_(next_uid.fetch_add(1)),
+      log_(std::move(log)),
+      index_(std::move(index)) {}
+
+Result<std::shared_ptr<Partition>> Partition::Open(const std::string& dir, int32_t day,
+                                                   const LmdbOptions& lmdb_options, int zstd_level,
+                                                   bool rebuild_index, bool* rebuilt) {
+  *rebuilt = false;
+  ASSIGN_OR_RETURN(std::unique_ptr<SegmentLog> log, SegmentLog::Open(dir + "/segments.log"));
+  ASSIGN_OR_RETURN(std::shared_ptr<const ZstdDictionary> frame_dictionary,
+                   LoadFrameDictionary(dir, zstd_level));
+  if (frame_dictionary != nullptr) log->SetDictionary(std::move(frame_dictionary));
+  const std::string index_dir = dir + "/index";
+  std::error_code ec;
+
+  auto open_index = [&](bool wipe) -> Result<std::unique_ptr<LmdbEnv>> {
+    if (wipe) {
+      fs::remove_all(index_dir, ec);
+      if (ec) return Status::IoError("remove " + index_dir + ": " + ec.message());
+    }
+    fs::create_directories(index_dir, ec);
+    if (ec) return Status::IoError("mkdir " + index_dir + ": " + ec.message());
+    return LmdbEnv::Open(index_dir, kDbNames, lmdb_options);
+  };
+
+  Result<std::unique_ptr<LmdbEnv>> index = open_index(rebuild_index);
+  *rebuilt = rebuild_index;
+  PartitionState state;
+  std::shared_ptr<const ZstdDictionary> summary_dictionary;
+  bool usable = index.ok();
+  if (!usable && index.status().code() != StatusCode::kCorruption) return index.status();
+  if (usable) {
+    ASSIGN_OR_RETURN(LmdbTxn txn, LmdbTxn::Begin(**index, /*read_only=*/true));
+    ASSIGN_OR_RETURN(std::optional<std::string_view> bytes, txn.Get((*index)->dbi(2), kStateKey));
+    if (bytes && !DecodeState(*bytes, &state)) usable = false;
+    // An index that claims more log than there is cannot be trusted either.
+    if (state.log_end > log->size()) usable = false;
+    ASSIGN_OR_RETURN(bytes, txn.Get((*index)->dbi(2), kDictionaryKey));
+    if (usable && bytes) {
+      Result<std::shared_ptr<const ZstdDictionary>> loaded =
+          ZstdDictionary::Create(std::string(*bytes), zstd_level);
+      if (loaded.ok()) {
+        summary_dictionary = std::move(loaded).value();
+      } else {
+        usable = false;
+      }
+    }
+  }
+  if (!usable) {
+    log::Warn("storage: the index of " + dir + " is unreadable or ahead of its log; rebuilding it");
+    index = Status::Internal("reopening");  // release the old environment before wiping it
+    index = open_index(/*wipe=*/true);
+    if (!index.ok()) return index.status();
+    state = PartitionState();
+    summary_dictionary.reset();
+    *rebuilt = true;
+  }
+  std::shared_ptr<Partition> partition(
+      new Partition(dir, day, std::move(log), std::move(index).value()));
+  partition->state_ = state;
+  partition->summary_dictionary_ = std::move(summary_dictionary);
+  return partition;
+}
+
+Result<PartitionState> Partition::ReadState(const LmdbTxn& txn) const {
+  ASSIGN_OR_RETURN(std::optional<std::string_view> bytes, txn.Get(meta_dbi(), kStateKey));
+  PartitionState state;
+  if (bytes && !DecodeState(*bytes, &state)) {
+    return Status::Corruption("malformed partition state in " + dir_);
+  }
+  return state;
+}
+
+std::shared_ptr<const ZstdDictionary> Partition::summary_dictionary() const {
+  std::lock_guard lock(dictionary_mu_);
+  return summary_dictionary_;
+}
+
+Result<model::TraceSummary> Partition::DecodeSummary(const model::TraceId& id,
+                                                     const TraceRecordHead& head) const {
+  model::TraceSummary summary;
+  if (head.summary_compressed) {
+    std::shared_ptr<const ZstdDictionary> dict = summary_dictionary();
+    if (dict == nullptr) {
+      return Status::Corruption("compressed summary of " + id.ToString() + " but no dictionary");
+    }
+    thread_local std::string raw;
+    RETURN_IF_ERROR(dict->Decompress(head.summary, &raw));
+    ASSIGN_OR_RETURN(summary, DecodeTraceSummary(raw, id));
+  } else {
+    ASSIGN_OR_RETURN(summary, DecodeTraceSummary(head.summary, id));
+  }
+  summary.revision = head.revision;
+  summary.updated_at =
+      head.update_times_us.empty() ? 0 : static_cast<double>(head.update_times_us.back()) / 1e6;
+  return summary;
+}
+
+Result<std::shared_ptr<const CachedFrame>> Partition::LoadFrame(FrameCache& cache,
+                                                                uint64_t offset) const {
+  if (auto cached = cache.Get(uid_, offset)) return cached;
+  ASSIGN_OR_RETURN(Frame frame, log_->ReadFrame(offset, /*with_body=*/true));
+  auto loaded = std::make_shared<CachedFrame>();
+  loaded->body = std::move(frame.body);
+  loaded->received_at = frame.header.received_at;
+  RETURN_IF_ERROR(DecodeFrameDirectory(loaded->body, &loaded->offsets));
+  cache.Put(uid_, offset, loaded);
+  return std::shared_ptr<const CachedFrame>(std::move(loaded));
+}
+
+Status Partition::LoadDocuments(FrameCache& cache, const model::TraceId& id,
+                                std::span<const DocRef> refs,
+                                std::vector<StoredDocument>* out) const {
+  std::shared_ptr<const CachedFrame> frame;
+  uint64_t frame_offset = 0;
+  for (const DocRef& ref : refs) {
+    if (frame == nullptr || ref.frame_offset != frame_offset) {
+      ASSIGN_OR_RETURN(frame, LoadFrame(cache, ref.frame_offset));
+      frame_offset = ref.frame_offset;
+    }
+    if (size_t{ref.index} + 1 >= frame->offsets.size()) {
+      return Status::Corruption("document " + std::to_string(ref.index) + " of frame " +
+                                std::to_string(ref.frame_offset) + " in " + dir_ +
+                                " does not exist");
+    }
+    const std::string_view json =
+        std::string_view(frame->body)
+            .substr(frame->offsets[ref.index],
+                    frame->offsets[ref.index + 1] - frame->offsets[ref.index]);
+    StoredDocument& stored = out->emplace_back();
+    stored.received_at = frame->received_at;
+    Status parsed = ParseStoredDocument(json, &stored.document);
+    if (!parsed.ok() || stored.document.trace_id != id) {
+      log::Warn("storage: a stored document of " + id.ToString() + " no longer reads as one (" +
+                parsed.ToString() + "); keeping its text only");
+      stored.document = model::SegmentDocument();
+      stored.document.trace_id = id;
+      stored.document.json.assign(json);
+    }
+  }
+  return Status::Ok();
+}
+
+namespace {
+
+// Starts training on `samples` (taken) when there are enough and none runs yet; returns the
+// trained bytes once a training has finished, inline or in the background.
+std::optional<std::string> Train(std::vector<std::string>& samples, size_t needed,
+                                 size_t dictionary_bytes, bool background,
+                                 std::future<std::string>& training) {
+  if (!training.valid() && samples.size() >= needed) {
+    auto run = [taken = std::move(samples), dictionary_bytes] {
+      return ZstdDictionary::Train(taken, dictionary_bytes);
+    };
+    samples.clear();
+    samples.shrink_to_fit();
+    training = std::async(background ? std::launch::async : std::launch::deferred, std::move(run));
+  }
+  if (training.valid() &&
+      (!background || training.wait_for(std::chrono::seconds(0)) == std::future_status::ready)) {
+    return training.get();
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Status Partition::MaybeTrainSummaryDictionary(const ApplyContext& context, LmdbTxn& txn) {
+  std::optional<std::string> bytes =
+      Train(summary_samples_, kSummarySamples, kSummaryDictionaryBytes, context.background_training,
+            summary_training_);
+  if (!bytes) return Status::Ok();
+  ASSIGN_OR_RETURN(std::shared_ptr<const ZstdDictionary> dict,
+                   ZstdDictionary::Create(std::move(*bytes), context.zstd_level));
+  RETURN_IF_ERROR(txn.Put(meta_dbi(), kDictionaryKey, dict->bytes()));
+  // Set before the commit: a reader that sees a record compressed with it finds it here.
+  std::lock_guard lock(dictionary_mu_);
+  summary_dictionary_ = std::move(dict);
+  return Status::Ok();
+}
+
+void Partition::LearnFromDocuments(const ApplyContext& context,
+                                   std::span<const model::SegmentDocument* const> documents) {
+  if (log_->dictionary() != nullptr) return;
+  for (const model::SegmentDocument* doc : documents) {
+    if (frame_samples_.size() >= kFrameSamples || frame_training_.valid()) break;
+    frame_samples_.push_back(doc->json);
+  }
+  std::optional<std::string> bytes = Train(frame_samples_, kFrameSamples, kFrameDictionaryBytes,
+                                           context.background_training, frame_training_);
+  if (!bytes) return;
+  Result<std::shared_ptr<const ZstdDictionary>> dict =
+      ZstdDictionary::Create(std::move(*bytes), context.zstd_level);
+  Status stored = dict.ok() ? StoreFrameDictionary(dir_, (*dict)->bytes()) : dict.status();
+  if (!stored.ok()) {
+    // Samples start again: another attempt after as many more documents.
+    log::Warn("storage: cannot store the frame dictionary of " + dir_ + ": " + stored.ToString());
+    return;
+  }
+  log_->SetDictionary(std::move(dict).value());
+}
+
+Status Partition::ApplyWrite(const ApplyContext& context, std::span<const TraceWrite> traces,
+                             EpochSeconds received_at, uint64_t write_seq, uint64_t log_end,
+                             const std::function<Status()>& before_commit) {
+  ASSIGN_OR_RETURN(LmdbTxn txn, LmdbTxn::Begin(*index_, /*read_only=*/false));
+  if (summary_dictionary() == nullptr) RETURN_IF_ERROR(MaybeTrainSummaryDictionary(context, txn));
+  PartitionState next = state_;
+  const int64_t now_us = ToMicros(received_at);
+
+  std::vector<Slot> slots;
+  std::vector<StoredDocument> loaded;
+  std::vector<StoredDocument> current;
+  std::unordered_map<model::EntityId, size_t> by_id;
+  TraceRecord record;
+  std::string raw_summary;
+  std::shared_ptr<const ZstdDictionary> dict = summary_dictionary();
+  std::vector<model::TraceId> new_updates;
+
+  for (const TraceWrite& write : traces) {
+    const std::string_view key = TraceKeyView(write.id);
+    ASSIGN_OR_RETURN(std::optional<std::string_view> existing, txn.Get(traces_dbi(), key));
+    record = TraceRecord();
+    slots.clear();
+    loaded.clear();
+    by_id.clear();
+    if (existing) {
+      RETURN_IF_ERROR(DecodeTraceRecord(*existing, &record));
+      RETURN_IF_ERROR(LoadDocuments(*context.cache, write.id, record.refs, &loaded));
+      for (size_t i = 0; i < loaded.size(); ++i) {
+        slots.push_back(Slot{std::move(loaded[i]), record.refs[i], true});
+      }
+    } else {
+      ++next.traces;
+    }
+    const size_t before = slots.size();
+
+    // The replacement rules: a complete document replaces an in-progress one; an in-progress one
+    // never replaces a complete one; otherwise the later one wins. A replacement takes the
+    // arrival position of the newer document.
+    const bool use_map = slots.size() + write.documents.size() > 32;
+    if (use_map) {
+      for (size_t i = 0; i < slots.size(); ++i) by_id[slots[i].stored.document.id] = i;
+    }
+    for (const IncomingDocument& incoming : write.documents) {
+      const model::SegmentDocument& doc = *incoming.document;
+      std::optional<size_t> found;
+      if (use_map) {
+        if (auto it = by_id.find(doc.id); it != by_id.end()) found = it->second;
+      } else {
+        for (size_t i = 0; i < slots.size(); ++i) {
+          if (slots[i].alive && slots[i].stored.document.id == doc.id) {
+            found = i;
+            break;
+          }
+        }
+      }
+      if (found) {
+        Slot& old = slots[*found];
+        if (!old.stored.document.in_progress && doc.in_progress) continue;
+        old.alive = false;
+      }
+      if (use_map) by_id[doc.id] = slots.size();
+      slots.push_back(Slot{StoredDocument{doc, received_at}, incoming.ref, true});
+    }
+
+    current.clear();
+    record.refs.clear();
+    for (Slot& slot : slots) {
+      if (!slot.alive) continue;
+      current.push_back(std::move(slot.stored));
+      record.refs.push_back(slot.ref);
+    }
+    next.documents = next.documents + current.size() - before;  // replacements keep the count
+
+    model::TraceSummary summary = (*context.summarizer)(write.id, current);
+    summary.id = write.id;
+    // revision and updated_at live in the record itself (DecodeSummary puts them back).
+    record.revision = record.revision + 1;
+    summary.revision = 0;
+    summary.updated_at = 0;
+    raw_summary.clear();
+    EncodeTraceSummary(summary, &raw_summary);
+    record.summary_compressed = dict != nullptr && dict->Compress(raw_summary, &record.summary);
+    if (!record.summary_compressed) {
+      record.summary.swap(raw_summary);
+      if (dict == nullptr && !summary_training_.valid() &&
+          summary_samples_.size() < kSummarySamples) {
+        summary_samples_.push_back(record.summary);
+      }
+    }
+
+    // by_update: one entry per recent Write, at most max_update_entries per trace. The list
+    // keeps arrival order, so its last element is the latest write.
+    auto& times = record.update_times_us;
+    const auto same = std::find(times.begin(), times.end(), now_us);
+    if (same != times.end()) {
+      times.erase(same);
+    } else {
+      new_updates.push_back(write.id);
+    }
+    times.push_back(now_us);
+    while (times.size() > std::max<size_t>(context.max_update_entries, 1)) {
+      RETURN_IF_ERROR(txn.Delete(by_update_dbi(), ByUpdateKey(times.front(), write.id)));
+      times.erase(times.begin());
+    }
+    RETURN_IF_ERROR(txn.Put(traces_dbi(), key, EncodeTraceRecord(record)));
+  }
+
+  // New by_update entries in key order, appended outright when they follow every existing key
+  // (the usual case: time moves forward), which keeps the pages full instead of half full.
+  std::sort(new_updates.begin(), new_updates.end());
+  unsigned put_flags = 0;
+  if (!new_updates.empty()) {
+    ASSIGN_OR_RETURN(LmdbCursor cursor, LmdbCursor::Open(txn, by_update_dbi()));
+    ASSIGN_OR_RETURN(bool any, cursor.Move(MDB_LAST));
+    if (!any || std::string_view(ByUpdateKey(now_us, new_updates.front())) > cursor.key()) {
+      put_flags = MDB_APPEND;
+    }
+  }
+  for (const model::TraceId& id : new_updates) {
+    RETURN_IF_ERROR(txn.Put(by_update_dbi(), ByUpdateKey(now_us, id), {}, put_flags));
+  }
+  next.log_end = log_end;
+  next.applied_seq = write_seq;
+  next.max_received_us = std::max(next.max_received_us, now_us);
+  RETURN_IF_ERROR(txn.Put(meta_dbi(), kStateKey, EncodeState(next)));
+  RETURN_IF_ERROR(before_commit());
+  RETURN_IF_ERROR(txn.Commit());
+  state_ = next;
+  return Status::Ok();
+}
+
+}  // namespace roentgen::storage

@@ -1,0 +1,155 @@
+// storage/partition.h — one UTC day of the embedded store: `segments.log` (storage/segment_log.h)
+// and `index/`, an LMDB environment with three databases:
+//   traces    : trace key (16 bytes) → TraceRecord (storage/trace_record.h)
+//   by_update : u64be update time in µs ‖ trace key → empty; one entry per recent Write
+//   meta      : "state" → PartitionState (the log offset the index covers, counters);
+//               "summary_dict" → the summaries' ZstdDictionary, once trained
+// and `frames.dict`, the log frames' ZstdDictionary (u32le crc32c, bytes), written durably
+// before the first frame that needs it, once the partition has seen enough documents.
+// The index is derived data: it can always be rebuilt by replaying the log
+// (docs/storage-format.md). Thread-safety: ApplyWrite and state() belong to the single writer (the
+// store's write mutex); LoadDocuments and read transactions on index() may run concurrently with
+// it. Readers keep a partition alive with a shared_ptr, even after the store has dropped it.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.h"
+#include "core/status.h"
+#include "model/ids.h"
+#include "model/segment_document.h"
+#include "storage/frame_cache.h"
+#include "storage/lmdb_env.h"
+#include "storage/segment_log.h"
+#include "storage/trace_record.h"
+#include "storage/trace_store.h"
+#include "storage/zstd_dictionary.h"
+
+namespace roentgen::storage {
+
+inline constexpr int64_t kSecondsPerDay = 86400;
+
+// Microseconds since the epoch, as the index stores server times.
+int64_t ToMicros(EpochSeconds t);
+
+// The `meta` database's "state" value.
+struct PartitionState {
+  uint64_t log_end = 0;      // the index reflects every frame before this log offset
+  uint64_t applied_seq = 0;  // write_seq of the last Write applied
+  uint64_t documents = 0;    // current documents
+  uint64_t traces = 0;
+  int64_t max_received_us = 0;  // latest server time of any Write applied
+};
+
+// A document of one Write, already in the log at `ref`.
+struct IncomingDocument {
+  const model::SegmentDocument* document;
+  DocRef ref;
+};
+
+// The documents of one Write for one trace, in arrival order.
+struct TraceWrite {
+  model::TraceId id;
+  std::vector<IncomingDocument> documents;
+};
+
+struct ApplyContext {
+  const Summarizer* summarizer;
+  FrameCache* cache;
+  size_t max_update_entries;  // per trace, in by_update
+  int zstd_level;             // for the dictionaries
+  bool background_training;   // train dictionaries on another thread (else inline)
+};
+
+class Partition {
+ public:
+  // Opens (creating the files if needed) the partition in `dir`. When `rebuild_index`, or when
+  // the index cannot be read, the index is deleted and recreated empty: recovery then replays
+  // the whole log. Sets *rebuilt accordingly.
+  static Result<std::shared_ptr<Partition>> Open(const std::string& dir, int32_t day,
+                                                 const LmdbOptions& lmdb_options, int zstd_level,
+                                                 bool rebuild_index, bool* rebuilt);
+
+  int32_t day() const { return day_; }
+  // Unique per Partition object in this process (keys the frame cache).
+  uint64_t uid() const { return uid_; }
+  const std::string& dir() const { return dir_; }
+  SegmentLog& log() const { return *log_; }
+  const LmdbEnv& index() const { return *index_; }
+  MDB_dbi traces_dbi() const { return index_->dbi(0); }
+  MDB_dbi by_update_dbi() const { return index_->dbi(1); }
+  MDB_dbi meta_dbi() const { return index_->dbi(2); }
+
+  // The writer's copy of the committed state.
+  const PartitionState& state() const { return state_; }
+  Result<PartitionState> ReadState(const LmdbTxn& txn) const;
+
+  // Applies one Write, whose frames end at `log_end` in the log, to the index in one
+  // transaction: replacement rules, summaries, revisions, by_update, state. `before_commit`
+  // runs just before the commit (the caller waits there for the log to be durable, so that the
+  // index work overlaps the sync); its error aborts the transaction.
+  Status ApplyWrite(const ApplyContext& context, std::span<const TraceWrite> traces,
+                    EpochSeconds received_at, uint64_t write_seq, uint64_t log_end,
+                    const std::function<Status()>& before_commit);
+
+  // Appends the documents `refs` point to, in order, to `out`. A stored text that no longer
+  // parses is returned with only its trace id and text set (and logged).
+  Status LoadDocuments(FrameCache& cache, const model::TraceId& id, std::span<const DocRef> refs,
+                       std::vector<StoredDocument>* out) const;
+
+  // The summary of a record, with the revision and updated_at (µs precision) the record keeps
+  // outside it. The record must come from a transaction begun before this call, so that the
+  // dictionary it may need is visible.
+  Result<model::TraceSummary> DecodeSummary(const model::TraceId& id,
+                                            const TraceRecordHead& head) const;
+
+  // Writer only: offers documents just written as training samples; once there are enough,
+  // trains the frame dictionary, stores it durably and hands it to the log, so that later frames
+  // use it. A failure to store it is logged and retried later; it never fails a write.
+  void LearnFromDocuments(const ApplyContext& context,
+                          std::span<const model::SegmentDocument* const> documents);
+
+  // The frame at `offset`, from the cache or the log.
+  Result<std::shared_ptr<const CachedFrame>> LoadFrame(FrameCache& cache, uint64_t offset) const;
+
+ private:
+  Partition(std::string dir, int32_t day, std::unique_ptr<SegmentLog> log,
+            std::unique_ptr<LmdbEnv> index);
+  std::shared_ptr<const ZstdDictionary> summary_dictionary() const;
+  Status MaybeTrainSummaryDictionary(const ApplyContext& context, LmdbTxn& txn);
+
+  // Constant after Open.
+  const std::string dir_;
+  const int32_t day_;
+  const uint64_t uid_;
+  const std::unique_ptr<SegmentLog> log_;
+  const std::unique_ptr<LmdbEnv> index_;
+
+  // Set once, before the transaction holding the first record that needs it commits; so a
+  // reader that finds a compressed record in its snapshot also finds the dictionary here.
+  mutable std::mutex dictionary_mu_;
+  std::shared_ptr<const ZstdDictionary> summary_dictionary_;  // guarded by dictionary_mu_
+
+  // Writer only.
+  PartitionState state_;
+  std::vector<std::string> summary_samples_;   // raw summaries until their dictionary exists
+  std::vector<std::string> frame_samples_;     // document texts until the frame dictionary exists
+  std::future<std::string> summary_training_;  // valid while a training runs
+  std::future<std::string> frame_training_;
+};
+
+// Key helpers shared by the writer and the scans.
+inline std::string_view TraceKeyView(const model::TraceId& id) {
+  return {reinterpret_cast<const char*>(id.key().data()), id.key().size()};
+}
+std::string ByUpdateKey(int64_t time_us, const model::TraceId& id);
+
+}  // namespace roentgen::storage

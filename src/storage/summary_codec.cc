@@ -1,0 +1,369 @@
+#include "storage/summary_codec.h"
+
+#include <cmath>
+#include <cstdint>
+#include <unordered_map>
+#include <vector>
+
+#include "storage/coding.h"
+
+namespace roentgen::storage {
+namespace {
+
+constexpr uint8_t kVersion = 1;
+
+// Presence and boolean flags, one varint.
+enum Flag : uint64_t {
+  kHasFault = 1 << 0,
+  kHasError = 1 << 1,
+  kHasThrottle = 1 << 2,
+  kIsPartial = 1 << 3,
+  kHasDuration = 1 << 4,
+  kHasResponseTime = 1 << 5,
+  kHasHttp = 1 << 6,
+  kHasEntryPoint = 1 << 7,
+  kAllFlags = (1 << 8) - 1,
+};
+
+// How a double is stored: exact integer milliseconds or microseconds when that round-trips
+// (timestamps and durations usually are), else the raw IEEE bits.
+enum DoubleForm : uint8_t { kRawDouble = 0, kMillis = 1, kMicros = 2 };
+
+// Annotation value tags.
+enum ValueTag : uint8_t { kString = 0, kNumber = 1, kFalse = 2, kTrue = 3 };
+
+void PutDouble(std::string* out, double value) {
+  // Below 2^53 / 1e6 every integer count of micro- or milliseconds is exact in a double.
+  if (value >= 0 && !std::signbit(value) && value < 9.0e9) {
+    const double ms = std::nearbyint(value * 1e3);
+    if (ms / 1e3 == value) {
+      out->push_back(static_cast<char>(kMillis));
+      PutVarint64(out, static_cast<uint64_t>(ms));
+      return;
+    }
+    const double us = std::nearbyint(value * 1e6);
+    if (us / 1e6 == value) {
+      out->push_back(static_cast<char>(kMicros));
+      PutVarint64(out, static_cast<uint64_t>(us));
+      return;
+    }
+  }
+  out->push_back(static_cast<char>(kRawDouble));
+  PutFixed64LE(out, DoubleBits(value));
+}
+
+bool ReadDouble(ByteReader& in, double* out) {
+  uint8_t form = 0;
+  if (!in.ReadByte(&form)) return false;
+  uint64_t v = 0;
+  switch (form) {
+    case kRawDouble:
+      if (!in.ReadFixed64LE(&v)) return false;
+      *out = DoubleFromBits(v);
+      return true;
+    case kMillis:
+      if (!in.ReadVarint64(&v)) return false;
+      *out = static_cast<double>(v) / 1e3;
+      return true;
+    case kMicros:
+      if (!in.ReadVarint64(&v)) return false;
+      *out = static_cast<double>(v) / 1e6;
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Builds the record body while interning strings and services; then writes tables + body.
+class Encoder {
+ public:
+  void String(std::string_view s) { PutVarint64(&body_, InternString(s)); }
+
+  void Service(const model::ServiceId& service) {
+    for (size_t i = 0; i < services_.size(); ++i) {
+      if (*services_[i] == service) {
+        PutVarint64(&body_, i);
+        return;
+      }
+    }
+    PutVarint64(&service_table_, InternString(service.name));
+    PutVarint64(&service_table_, service.names.size());
+    for (const std::string& name : service.names) PutVarint64(&service_table_, InternString(name));
+    PutVarint64(&service_table_, InternString(service.account_id));
+    PutVarint64(&service_table_, InternString(service.type));
+    PutVarint64(&body_, services_.size());
+    services_.push_back(&service);
+  }
+
+  void Services(const std::vector<model::ServiceId>& services) {
+    Count(services.size());
+    for (const model::ServiceId& service : services) Service(service);
+  }
+
+  void Strings(const std::vector<std::string>& strings) {
+    Count(strings.size());
+    for (const std::string& s : strings) String(s);
+  }
+
+  void Count(size_t n) { PutVarint64(&body_, n); }
+  void Varint(uint64_t v) { PutVarint64(&body_, v); }
+  void Byte(uint8_t b) { body_.push_back(static_cast<char>(b)); }
+  void Double(double v) { PutDouble(&body_, v); }
+
+  void Finish(std::string* out) {
+    out->push_back(static_cast<char>(kVersion));
+    PutVarint64(out, strings_.size());
+    for (std::string_view s : strings_) PutLengthPrefixed(out, s);
+    PutVarint64(out, services_.size());
+    out->append(service_table_);
+    out->append(body_);
+  }
+
+ private:
+  // A linear search beats hashing for the few dozen strings of a typical summary; large ones
+  // switch to a map.
+  uint64_t InternString(std::string_view s) {
+    if (strings_.size() < kLinearSearchLimit) {
+      for (size_t i = 0; i < strings_.size(); ++i) {
+        if (strings_[i].size() == s.size() && strings_[i] == s) return i;
+      }
+      strings_.push_back(s);
+      return strings_.size() - 1;
+    }
+    if (string_index_.empty()) {
+      for (size_t i = 0; i < strings_.size(); ++i) string_index_.emplace(strings_[i], i);
+    }
+    auto [it, inserted] = string_index_.try_emplace(s, strings_.size());
+    if (inserted) strings_.push_back(s);
+    return it->second;
+  }
+
+  static constexpr size_t kLinearSearchLimit = 64;
+  std::unordered_map<std::string_view, uint64_t> string_index_;
+  std::vector<std::string_view> strings_;
+  std::vector<const model::ServiceId*> services_;
+  std::string service_table_;
+  std::string body_;
+};
+
+class Decoder {
+ public:
+  explicit Decoder(std::string_view bytes) : in_(bytes) {}
+
+  bool Tables() {
+    uint8_t version = 0;
+    if (!in_.ReadByte(&version) || version != kVersion) return false;
+    uint64_t n = 0;
+    if (!in_.ReadCount(1, &n)) return false;
+    strings_.resize(n);
+    for (auto& s : strings_) {
+      if (!in_.ReadLengthPrefixed(&s)) return false;
+    }
+    if (!in_.ReadCount(4, &n)) return false;
+    services_.resize(n);
+    for (auto& service : services_) {
+      uint64_t names = 0;
+      if (!String(&service.name) || !in_.ReadCount(1, &names)) return false;
+      service.names.resize(names);
+      for (std::string& name : service.names) {
+        if (!String(&name)) return false;
+      }
+      if (!String(&service.account_id) || !String(&service.type)) return false;
+    }
+    return true;
+  }
+
+  bool String(std::string* out) {
+    uint64_t index = 0;
+    if (!in_.ReadVarint64(&index) || index >= strings_.size()) return false;
+    out->assign(strings_[index]);
+    return true;
+  }
+
+  bool Service(model::ServiceId* out) {
+    uint64_t index = 0;
+    if (!in_.ReadVarint64(&index) || index >= services_.size()) return false;
+    *out = services_[index];
+    return true;
+  }
+
+  bool Services(std::vector<model::ServiceId>* out) {
+    uint64_t n = 0;
+    if (!in_.ReadCount(1, &n)) return false;
+    out->resize(n);
+    for (auto& service : *out) {
+      if (!Service(&service)) return false;
+    }
+    return true;
+  }
+
+  bool Strings(std::vector<std::string>* out) {
+    uint64_t n = 0;
+    if (!in_.ReadCount(1, &n)) return false;
+    out->resize(n);
+    for (auto& s : *out) {
+      if (!String(&s)) return false;
+    }
+    return true;
+  }
+
+  ByteReader& in() { return in_; }
+
+ private:
+  ByteReader in_;
+  std::vector<std::string_view> strings_;
+  std::vector<model::ServiceId> services_;
+};
+
+bool DecodeBody(Decoder& d, model::TraceSummary& s) {
+  ByteReader& in = d.in();
+  uint64_t flags = 0;
+  if (!in.ReadVarint64(&flags) || (flags & ~uint64_t{kAllFlags}) != 0) return false;
+  s.has_fault = flags & kHasFault;
+  s.has_error = flags & kHasError;
+  s.has_throttle = flags & kHasThrottle;
+  s.is_partial = flags & kIsPartial;
+  if (!ReadDouble(in, &s.start_time)) return false;
+  if (flags & kHasDuration) {
+    s.duration.emplace();
+    if (!ReadDouble(in, &*s.duration)) return false;
+  }
+  if (flags & kHasResponseTime) {
+    s.response_time.emplace();
+    if (!ReadDouble(in, &*s.response_time)) return false;
+  }
+  if (flags & kHasHttp) {
+    model::HttpInfo& http = s.http.emplace();
+    uint64_t status = 0;
+    if (!d.String(&http.url) || !in.ReadVarint64(&status)) return false;
+    if (status != 0) {
+      const int64_t value = ZigZagDecode(status - 1);
+      if (value < INT32_MIN || value > INT32_MAX) return false;
+      http.status = static_cast<int32_t>(value);
+    }
+    if (!d.String(&http.method) || !d.String(&http.user_agent) || !d.String(&http.client_ip)) {
+      return false;
+    }
+  }
+  uint64_t n = 0;
+  if (!in.ReadCount(2, &n)) return false;
+  for (uint64_t i = 0; i < n; ++i) {
+    std::string key;
+    uint64_t values = 0;
+    if (!d.String(&key) || !in.ReadCount(2, &values)) return false;
+    std::vector<model::ValueWithServiceIds>& list = s.annotations[std::move(key)];
+    list.resize(values);
+    for (auto& value : list) {
+      uint8_t tag = 0;
+      if (!in.ReadByte(&tag)) return false;
+      switch (tag) {
+        case kString: {
+          std::string text;
+          if (!d.String(&text)) return false;
+          value.value = std::move(text);
+          break;
+        }
+        case kNumber: {
+          double number = 0;
+          if (!ReadDouble(in, &number)) return false;
+          value.value = number;
+          break;
+        }
+        case kFalse:
+          value.value = false;
+          break;
+        case kTrue:
+          value.value = true;
+          break;
+        default:
+          return false;
+      }
+      if (!d.Services(&value.service_ids)) return false;
+    }
+  }
+  if (!in.ReadCount(2, &n)) return false;
+  s.users.resize(n);
+  for (auto& user : s.users) {
+    if (!d.String(&user.user_name) || !d.Services(&user.service_ids)) return false;
+  }
+  if (!d.Services(&s.service_ids) || !d.Strings(&s.resource_arns) || !d.Strings(&s.instance_ids) ||
+      !d.Strings(&s.availability_zones)) {
+    return false;
+  }
+  if (flags & kHasEntryPoint) {
+    if (!d.Service(&s.entry_point.emplace())) return false;
+  }
+  uint64_t revision = 0;
+  if (!in.ReadVarint64(&revision) || revision > UINT32_MAX) return false;
+  s.revision = static_cast<uint32_t>(revision);
+  if (!ReadDouble(in, &s.updated_at)) return false;
+  return in.empty();
+}
+
+}  // namespace
+
+void EncodeTraceSummary(const model::TraceSummary& s, std::string* out) {
+  Encoder e;
+  uint64_t flags = 0;
+  if (s.has_fault) flags |= kHasFault;
+  if (s.has_error) flags |= kHasError;
+  if (s.has_throttle) flags |= kHasThrottle;
+  if (s.is_partial) flags |= kIsPartial;
+  if (s.duration) flags |= kHasDuration;
+  if (s.response_time) flags |= kHasResponseTime;
+  if (s.http) flags |= kHasHttp;
+  if (s.entry_point) flags |= kHasEntryPoint;
+  e.Varint(flags);
+  e.Double(s.start_time);
+  if (s.duration) e.Double(*s.duration);
+  if (s.response_time) e.Double(*s.response_time);
+  if (s.http) {
+    e.String(s.http->url);
+    e.Varint(s.http->status ? ZigZagEncode(*s.http->status) + 1 : 0);
+    e.String(s.http->method);
+    e.String(s.http->user_agent);
+    e.String(s.http->client_ip);
+  }
+  e.Count(s.annotations.size());
+  for (const auto& [key, values] : s.annotations) {
+    e.String(key);
+    e.Count(values.size());
+    for (const model::ValueWithServiceIds& value : values) {
+      if (const auto* text = std::get_if<std::string>(&value.value)) {
+        e.Byte(kString);
+        e.String(*text);
+      } else if (const auto* number = std::get_if<double>(&value.value)) {
+        e.Byte(kNumber);
+        e.Double(*number);
+      } else {
+        e.Byte(std::get<bool>(value.value) ? kTrue : kFalse);
+      }
+      e.Services(value.service_ids);
+    }
+  }
+  e.Count(s.users.size());
+  for (const model::TraceUser& user : s.users) {
+    e.String(user.user_name);
+    e.Services(user.service_ids);
+  }
+  e.Services(s.service_ids);
+  e.Strings(s.resource_arns);
+  e.Strings(s.instance_ids);
+  e.Strings(s.availability_zones);
+  if (s.entry_point) e.Service(*s.entry_point);
+  e.Varint(s.revision);
+  e.Double(s.updated_at);
+  e.Finish(out);
+}
+
+Result<model::TraceSummary> DecodeTraceSummary(std::string_view bytes, const model::TraceId& id) {
+  Decoder d(bytes);
+  model::TraceSummary summary;
+  if (!d.Tables() || !DecodeBody(d, summary)) {
+    return Status::Corruption("trace summary record of " + id.ToString() + " is malformed");
+  }
+  summary.id = id;
+  return summary;
+}
+
+}  // namespace roentgen::storage

@@ -1,0 +1,516 @@
+#include "storage/trace_store_contract.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <set>
+
+namespace roentgen::storage::contract {
+namespace {
+
+using model::DocumentKind;
+using model::SegmentDocument;
+using model::TraceId;
+using model::TraceSummary;
+
+constexpr double kDay = 86400;
+
+std::string FormatTime(EpochSeconds t) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof(buffer), "%.6f", t);
+  return buffer;
+}
+
+// Every id in `pages` of a full scan (following cursors), in order.
+struct ScanResult {
+  std::vector<TraceId> ids;
+  std::vector<TraceSummary> summaries;
+  uint64_t scanned = 0;
+  int pages = 0;
+};
+
+ScanResult ScanAll(const TraceStore& store, SummaryScan scan) {
+  ScanResult result;
+  for (int guard = 0; guard < 10000; ++guard) {
+    Result<SummaryPage> page = store.ScanSummaries(scan);
+    EXPECT_TRUE(page.ok()) << page.status().ToString();
+    if (!page.ok()) break;
+    ++result.pages;
+    result.scanned += page->scanned;
+    for (TraceSummary& s : page->summaries) {
+      result.ids.push_back(s.id);
+      result.summaries.push_back(std::move(s));
+    }
+    if (!page->next) break;
+    scan.after = page->next;
+  }
+  return result;
+}
+
+SummaryScan TraceIdScan(EpochSeconds start, EpochSeconds end) {
+  SummaryScan scan;
+  scan.start_time = start;
+  scan.end_time = end;
+  scan.range_type = TimeRangeType::kTraceId;
+  scan.as_of = kNow;
+  return scan;
+}
+
+SummaryScan EventScan(EpochSeconds start, EpochSeconds end, EpochSeconds as_of) {
+  SummaryScan scan;
+  scan.start_time = start;
+  scan.end_time = end;
+  scan.range_type = TimeRangeType::kEvent;
+  scan.as_of = as_of;
+  return scan;
+}
+
+StoredTrace GetOrDie(const TraceStore& store, const TraceId& id) {
+  Result<StoredTrace> trace = store.GetTrace(id);
+  EXPECT_TRUE(trace.ok()) << id.ToString() << ": " << trace.status().ToString();
+  return trace.ok() ? std::move(trace).value() : StoredTrace{};
+}
+
+std::vector<std::string> Tags(const StoredTrace& trace) {
+  std::vector<std::string> tags;
+  for (const StoredDocument& doc : trace.documents) {
+    const size_t at = doc.document.json.find("\"tag\":\"");
+    const size_t end = doc.document.json.find('"', at + 7);
+    tags.push_back(at == std::string::npos ? "" : doc.document.json.substr(at + 7, end - at - 7));
+  }
+  return tags;
+}
+
+}  // namespace
+
+model::TraceId MakeTraceId(uint32_t epoch, uint64_t random) {
+  TraceId::Key key{};
+  for (int i = 0; i < 4; ++i) key[i] = static_cast<uint8_t>(epoch >> (24 - 8 * i));
+  for (int i = 0; i < 8; ++i) key[8 + i] = static_cast<uint8_t>(random >> (56 - 8 * i));
+  key[4] = 0xab;
+  return TraceId::FromKey(key);
+}
+
+model::SegmentDocument Doc::Build() const {
+  SegmentDocument doc;
+  doc.trace_id = trace_;
+  doc.id = id_;
+  doc.in_progress = in_progress_;
+  // Times as the parser reads them back from the text.
+  doc.start_time = std::strtod(FormatTime(start_).c_str(), nullptr);
+  if (!in_progress_) {
+    doc.end_time = std::strtod(FormatTime(end_.value_or(start_ + 0.25)).c_str(), nullptr);
+  }
+  doc.parent_id = parent_;
+  doc.kind = kind_;
+  doc.json = "{\"name\":\"svc\",\"id\":\"" + model::FormatEntityId(id_) + "\",\"trace_id\":\"" +
+             trace_.ToString() + "\",\"start_time\":" + FormatTime(start_);
+  if (parent_) doc.json += ",\"parent_id\":\"" + model::FormatEntityId(*parent_) + "\"";
+  if (kind_ == DocumentKind::kSubsegment) doc.json += ",\"type\":\"subsegment\"";
+  if (in_progress_) {
+    doc.json += ",\"in_progress\":true";
+  } else {
+    doc.json += ",\"end_time\":" + FormatTime(*doc.end_time);
+  }
+  doc.json += ",\"tag\":\"" + tag_ + "\"}";
+  return doc;
+}
+
+model::TraceSummary CountingSummarizer(const model::TraceId& id,
+                                       std::span<const StoredDocument> documents) {
+  TraceSummary summary;
+  summary.id = id;
+  double start = 0;
+  double end = 0;
+  bool any_end = false;
+  for (size_t i = 0; i < documents.size(); ++i) {
+    const SegmentDocument& doc = documents[i].document;
+    if (i == 0 || doc.start_time < start) start = doc.start_time;
+    if (doc.end_time && (!any_end || *doc.end_time > end)) {
+      end = *doc.end_time;
+      any_end = true;
+    }
+    summary.is_partial |= doc.in_progress;
+    summary.instance_ids.push_back(model::FormatEntityId(doc.id));
+  }
+  summary.start_time = start;
+  if (any_end) summary.duration = end - start;
+  summary.annotations["docs"].push_back(
+      model::ValueWithServiceIds{static_cast<double>(documents.size()), {}});
+  summary.service_ids.push_back(model::ServiceId{"svc", {"svc"}, "", "AWS::EC2::Instance"});
+  summary.entry_point = summary.service_ids.front();
+  return summary;
+}
+
+void TraceStoreContractTest::SetUp() {
+  harness_ = GetParam()();
+  Result<TraceStore*> store = harness_->Open(clock_, CountingSummarizer);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  store_ = *store;
+}
+
+void TraceStoreContractTest::TearDown() {
+  store_ = nullptr;
+  if (harness_) harness_->Close();
+  harness_.reset();
+}
+
+void TraceStoreContractTest::Reopen() {
+  harness_->Close();
+  store_ = nullptr;
+  Result<TraceStore*> store = harness_->Open(clock_, CountingSummarizer);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  store_ = *store;
+}
+
+void TraceStoreContractTest::WriteOrDie(const std::vector<model::SegmentDocument>& docs,
+                                        EpochSeconds received_at) {
+  Status status = store_->Write(docs, received_at);
+  ASSERT_TRUE(status.ok()) << status.ToString();
+}
+
+namespace {
+
+TEST_P(TraceStoreContractTest, EmptyWriteIsOk) { EXPECT_TRUE(store().Write({}, kNow).ok()); }
+
+TEST_P(TraceStoreContractTest, UnknownTraceIsNotFound) {
+  Result<StoredTrace> trace = store().GetTrace(MakeTraceId(kNow, 42));
+  ASSERT_FALSE(trace.ok());
+  EXPECT_EQ(trace.status().code(), StatusCode::kNotFound);
+
+  WriteOrDie({Doc(MakeTraceId(kNow, 1), 1)}, kNow);
+  trace = store().GetTrace(MakeTraceId(kNow, 42));
+  ASSERT_FALSE(trace.ok());
+  EXPECT_EQ(trace.status().code(), StatusCode::kNotFound);
+}
+
+TEST_P(TraceStoreContractTest, GetTraceReturnsDocumentsLosslesslyInArrivalOrder) {
+  const TraceId trace = MakeTraceId(kNow, 7);
+  const SegmentDocument a = Doc(trace, 0xa).Start(kNow - 0.123456).End(kNow + 0.5).Tag("a");
+  const SegmentDocument b =
+      Doc(trace, 0xb).Start(kNow + 0.000001).Parent(0xa).Subsegment().Tag("b");
+  const SegmentDocument c = Doc(trace, 0xc).InProgress().Start(1.5).Tag("c");
+  WriteOrDie({b, a}, kNow + 1);
+  WriteOrDie({c}, kNow + 2.25);
+
+  StoredTrace stored = GetOrDie(store(), trace);
+  EXPECT_EQ(stored.id, trace);
+  ASSERT_EQ(stored.documents.size(), 3u);
+  const SegmentDocument* expected[] = {&b, &a, &c};
+  const EpochSeconds received[] = {kNow + 1, kNow + 1, kNow + 2.25};
+  for (size_t i = 0; i < 3; ++i) {
+    const SegmentDocument& got = stored.documents[i].document;
+    const SegmentDocument& want = *expected[i];
+    EXPECT_EQ(got.trace_id, want.trace_id);
+    EXPECT_EQ(got.id, want.id);
+    EXPECT_EQ(got.parent_id, want.parent_id);
+    EXPECT_EQ(got.kind, want.kind);
+    EXPECT_EQ(got.in_progress, want.in_progress);
+    EXPECT_EQ(got.start_time, want.start_time);  // exact, not approximately
+    EXPECT_EQ(got.end_time, want.end_time);
+    EXPECT_EQ(got.json, want.json);
+    EXPECT_EQ(stored.documents[i].received_at, received[i]);
+  }
+  EXPECT_EQ(stored.summary.id, trace);
+}
+
+TEST_P(TraceStoreContractTest, CompleteReplacesInProgress) {
+  const TraceId trace = MakeTraceId(kNow, 1);
+  WriteOrDie({Doc(trace, 5).InProgress().Tag("ip")}, kNow + 1);
+  EXPECT_TRUE(GetOrDie(store(), trace).summary.is_partial);
+  WriteOrDie({Doc(trace, 5).Tag("done")}, kNow + 2);
+
+  StoredTrace stored = GetOrDie(store(), trace);
+  EXPECT_EQ(Tags(stored), std::vector<std::string>{"done"});
+  EXPECT_FALSE(stored.documents[0].document.in_progress);
+  EXPECT_EQ(stored.documents[0].received_at, kNow + 2);
+  EXPECT_FALSE(stored.summary.is_partial);
+  EXPECT_EQ(stored.summary.revision, 2u);
+}
+
+TEST_P(TraceStoreContractTest, InProgressNeverReplacesComplete) {
+  const TraceId trace = MakeTraceId(kNow, 1);
+  WriteOrDie({Doc(trace, 5).Tag("done")}, kNow + 1);
+  WriteOrDie({Doc(trace, 5).InProgress().Tag("ip")}, kNow + 2);
+
+  StoredTrace stored = GetOrDie(store(), trace);
+  EXPECT_EQ(Tags(stored), std::vector<std::string>{"done"});
+  EXPECT_EQ(stored.documents[0].received_at, kNow + 1);
+  EXPECT_FALSE(stored.summary.is_partial);
+  EXPECT_EQ(stored.summary.revision, 2u);  // the write touched the trace
+}
+
+TEST_P(TraceStoreContractTest, LaterCompleteWins) {
+  const TraceId trace = MakeTraceId(kNow, 1);
+  WriteOrDie({Doc(trace, 5).Tag("v1")}, kNow + 1);
+  WriteOrDie({Doc(trace, 5).Tag("v2")}, kNow + 2);
+  EXPECT_EQ(Tags(GetOrDie(store(), trace)), std::vector<std::string>{"v2"});
+}
+
+TEST_P(TraceStoreContractTest, ReplacementRulesWithinOneWriteInBothOrders) {
+  const TraceId first = MakeTraceId(kNow, 1);
+  const TraceId second = MakeTraceId(kNow, 2);
+  WriteOrDie({Doc(first, 5).InProgress().Tag("ip"), Doc(first, 5).Tag("done"),
+              Doc(second, 6).Tag("done"), Doc(second, 6).InProgress().Tag("ip")},
+             kNow + 1);
+  EXPECT_EQ(Tags(GetOrDie(store(), first)), std::vector<std::string>{"done"});
+  EXPECT_EQ(Tags(GetOrDie(store(), second)), std::vector<std::string>{"done"});
+  EXPECT_EQ(GetOrDie(store(), first).summary.revision, 1u);
+}
+
+TEST_P(TraceStoreContractTest, ReplacementTakesTheNewArrivalPositionAndKeepsOthers) {
+  const TraceId trace = MakeTraceId(kNow, 1);
+  WriteOrDie(
+      {Doc(trace, 1).Tag("a"), Doc(trace, 2).InProgress().Tag("b-ip"), Doc(trace, 3).Tag("c")},
+      kNow + 1);
+  WriteOrDie({Doc(trace, 2).Tag("b")}, kNow + 2);
+  StoredTrace stored = GetOrDie(store(), trace);
+  EXPECT_EQ(Tags(stored), (std::vector<std::string>{"a", "c", "b"}));
+  EXPECT_EQ(stored.summary.instance_ids,
+            (std::vector<std::string>{model::FormatEntityId(1), model::FormatEntityId(3),
+                                      model::FormatEntityId(2)}));
+}
+
+TEST_P(TraceStoreContractTest, EveryWriteRecomputesTheSummaryAndBumpsRevision) {
+  const TraceId trace = MakeTraceId(kNow, 1);
+  for (int i = 1; i <= 3; ++i) {
+    WriteOrDie({Doc(trace, static_cast<model::EntityId>(i)).Start(kNow - i).Tag(std::to_string(i))},
+               kNow + 10 * i);
+    StoredTrace stored = GetOrDie(store(), trace);
+    EXPECT_EQ(stored.summary.revision, static_cast<uint32_t>(i));
+    EXPECT_EQ(stored.summary.updated_at, kNow + 10 * i);
+    EXPECT_EQ(stored.summary.start_time, kNow - i);  // the summarizer saw every document
+    ASSERT_EQ(stored.summary.annotations["docs"].size(), 1u);
+    EXPECT_EQ(std::get<double>(stored.summary.annotations["docs"][0].value), i);
+  }
+  // Another trace in the same write does not move this one's revision.
+  WriteOrDie({Doc(MakeTraceId(kNow, 2), 9)}, kNow + 100);
+  EXPECT_EQ(GetOrDie(store(), trace).summary.revision, 3u);
+}
+
+TEST_P(TraceStoreContractTest, ReopenKeepsEverything) {
+  const TraceId a = MakeTraceId(kNow - 5, 1);
+  const TraceId b = MakeTraceId(kNow - 3, 2);
+  WriteOrDie({Doc(a, 1).InProgress().Tag("ip"), Doc(b, 2).Tag("b")}, kNow + 1);
+  WriteOrDie({Doc(a, 1).Tag("done"), Doc(a, 3).Tag("x")}, kNow + 2);
+  const StoredTrace before = GetOrDie(store(), a);
+
+  Reopen();
+  const StoredTrace after = GetOrDie(store(), a);
+  EXPECT_EQ(Tags(after), (std::vector<std::string>{"done", "x"}));
+  EXPECT_EQ(after.summary.revision, before.summary.revision);
+  EXPECT_EQ(after.summary.updated_at, before.summary.updated_at);
+  EXPECT_EQ(after.summary.instance_ids, before.summary.instance_ids);
+  EXPECT_EQ(Tags(GetOrDie(store(), b)), std::vector<std::string>{"b"});
+  EXPECT_EQ(ScanAll(store(), TraceIdScan(kNow - 10, kNow)).ids, (std::vector<TraceId>{b, a}));
+  EXPECT_EQ(ScanAll(store(), EventScan(kNow, kNow + 10, kNow + 10)).ids,
+            (std::vector<TraceId>{a, b}));
+
+  WriteOrDie({Doc(a, 4)}, kNow + 3);
+  EXPECT_EQ(GetOrDie(store(), a).summary.revision, before.summary.revision + 1);
+  Result<StoreStats> stats = store().Stats();
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->traces, 2u);
+  EXPECT_EQ(stats->documents, 4u);
+}
+
+TEST_P(TraceStoreContractTest, StatsCountCurrentDocumentsAndTraces) {
+  WriteOrDie({Doc(MakeTraceId(kNow, 1), 1).InProgress(), Doc(MakeTraceId(kNow, 1), 2),
+              Doc(MakeTraceId(kNow, 2), 3)},
+             kNow);
+  WriteOrDie({Doc(MakeTraceId(kNow, 1), 1)}, kNow + 1);
+  Result<StoreStats> stats = store().Stats();
+  ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+  EXPECT_EQ(stats->documents, 3u);
+  EXPECT_EQ(stats->traces, 2u);
+  EXPECT_GT(stats->bytes_on_disk, 0u);
+}
+
+TEST_P(TraceStoreContractTest, TraceIdScanIsNewestFirstWithinBounds) {
+  std::vector<SegmentDocument> docs;
+  for (uint32_t i = 0; i < 20; ++i) {
+    docs.push_back(Doc(MakeTraceId(kNow - 100 + i, 1000 + i), i + 1));
+  }
+  docs.push_back(Doc(MakeTraceId(kNow - 90, 5), 99));  // same second
+  WriteOrDie(docs, kNow);
+
+  // [kNow-95, kNow-85): epochs -95 .. -86, the end is exclusive.
+  ScanResult result = ScanAll(store(), TraceIdScan(kNow - 95, kNow - 85));
+  std::vector<TraceId> expected;
+  for (int i = 14; i >= 5; --i) {
+    expected.push_back(MakeTraceId(kNow - 100 + i, 1000 + i));
+    if (i == 10) expected.push_back(MakeTraceId(kNow - 90, 5));
+  }
+  EXPECT_EQ(result.ids, expected);
+  EXPECT_EQ(result.scanned, expected.size());
+
+  // Fractional bounds: an epoch counts when it lies in [start, end).
+  EXPECT_EQ(ScanAll(store(), TraceIdScan(kNow - 85.5, kNow - 84.5)).ids,
+            std::vector<TraceId>{MakeTraceId(kNow - 85, 1015)});
+  EXPECT_TRUE(ScanAll(store(), TraceIdScan(kNow + 10, kNow + 20)).ids.empty());
+}
+
+TEST_P(TraceStoreContractTest, EventScanUsesTheLatestUpdateAsOf) {
+  const TraceId a = MakeTraceId(kNow - 50, 1);
+  const TraceId b = MakeTraceId(kNow - 40, 2);
+  const TraceId c = MakeTraceId(kNow - 30, 3);
+  WriteOrDie({Doc(a, 1)}, kNow + 1);
+  WriteOrDie({Doc(b, 2)}, kNow + 2);
+  WriteOrDie({Doc(c, 3)}, kNow + 3);
+  WriteOrDie({Doc(a, 4)}, kNow + 4);
+
+  EXPECT_EQ(ScanAll(store(), EventScan(kNow, kNow + 10, kNow + 10)).ids,
+            (std::vector<TraceId>{a, c, b}));
+  // As of kNow+3.5, a was last written at kNow+1.
+  EXPECT_EQ(ScanAll(store(), EventScan(kNow, kNow + 10, kNow + 3.5)).ids,
+            (std::vector<TraceId>{c, b, a}));
+  // a's latest write (kNow+4) is outside the range: a is not listed at its older one either.
+  EXPECT_EQ(ScanAll(store(), EventScan(kNow + 2, kNow + 3.5, kNow + 10)).ids,
+            (std::vector<TraceId>{c, b}));
+  // The end is exclusive, the start inclusive.
+  EXPECT_EQ(ScanAll(store(), EventScan(kNow + 1, kNow + 3, kNow + 3.5)).ids,
+            (std::vector<TraceId>{b, a}));
+  // The summary returned is the current one.
+  ScanResult result = ScanAll(store(), EventScan(kNow, kNow + 10, kNow + 3.5));
+  ASSERT_EQ(result.summaries.size(), 3u);
+  EXPECT_EQ(result.summaries[2].revision, 2u);
+}
+
+TEST_P(TraceStoreContractTest, PredicateFiltersAndScannedCountsEverything) {
+  std::vector<SegmentDocument> docs;
+  for (uint32_t i = 0; i < 20; ++i) {
+    docs.push_back(Doc(MakeTraceId(kNow - 100 + i, i), i + 1));
+  }
+  WriteOrDie(docs, kNow);
+  SummaryScan scan = TraceIdScan(kNow - 1000, kNow + 1);
+  scan.predicate = [](const TraceSummary& s) { return s.id.key()[15] % 2 == 0; };
+  ScanResult result = ScanAll(store(), scan);
+  EXPECT_EQ(result.ids.size(), 10u);
+  EXPECT_EQ(result.scanned, 20u);
+  for (const TraceId& id : result.ids) EXPECT_EQ(id.key()[15] % 2, 0);
+
+  // A page stops at `limit` matches...
+  scan.limit = 3;
+  Result<SummaryPage> page = store().ScanSummaries(scan);
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->summaries.size(), 3u);
+  EXPECT_EQ(page->scanned, 6u);
+  EXPECT_TRUE(page->next.has_value());
+  // ... or after `max_scanned` traces, matching or not.
+  scan.limit = 100;
+  scan.max_scanned = 5;
+  scan.predicate = [](const TraceSummary&) { return false; };
+  page = store().ScanSummaries(scan);
+  ASSERT_TRUE(page.ok());
+  EXPECT_TRUE(page->summaries.empty());
+  EXPECT_EQ(page->scanned, 5u);
+  EXPECT_TRUE(page->next.has_value());
+  result = ScanAll(store(), scan);
+  EXPECT_EQ(result.scanned, 20u);
+  EXPECT_EQ(result.pages, 4);
+
+  // A full last page has no cursor when nothing follows.
+  scan = TraceIdScan(kNow - 1000, kNow + 1);
+  scan.limit = 20;
+  page = store().ScanSummaries(scan);
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->summaries.size(), 20u);
+  EXPECT_FALSE(page->next.has_value());
+}
+
+TEST_P(TraceStoreContractTest, TraceIdPagingHasNoDuplicatesOrGapsWhileWritesContinue) {
+  std::vector<SegmentDocument> docs;
+  std::set<TraceId> original;
+  for (uint32_t i = 0; i < 40; ++i) {
+    const TraceId id = MakeTraceId(kNow - 1000 + i * 10, 100 + i);
+    original.insert(id);
+    docs.push_back(Doc(id, i + 1));
+  }
+  WriteOrDie(docs, kNow);
+
+  SummaryScan scan = TraceIdScan(kNow - 2000, kNow + 1000);
+  scan.limit = 6;
+  std::map<TraceId, int> seen;
+  std::vector<TraceId> order;
+  for (int p = 0; p < 100; ++p) {
+    Result<SummaryPage> page = store().ScanSummaries(scan);
+    ASSERT_TRUE(page.ok()) << page.status().ToString();
+    for (const TraceSummary& s : page->summaries) {
+      ++seen[s.id];
+      order.push_back(s.id);
+    }
+    if (!page->next) break;
+    scan.after = page->next;
+    // Between pages: a newer trace, an older trace, and an update to an existing one.
+    const auto u = static_cast<uint32_t>(p);
+    WriteOrDie({Doc(MakeTraceId(kNow - 1 - u, 900 + u), 1000 + u),
+                Doc(MakeTraceId(kNow - 1500 - u, 800 + u), 2000 + u),
+                Doc(MakeTraceId(kNow - 1000 + (u * 70) % 400, 100 + (u * 7) % 40), 3000 + u)},
+               kNow + 1 + p);
+  }
+  for (const TraceId& id : original) EXPECT_EQ(seen[id], 1) << id.ToString();
+  for (const auto& [id, count] : seen) EXPECT_EQ(count, 1) << id.ToString();
+  EXPECT_TRUE(std::is_sorted(order.rbegin(), order.rend()));
+}
+
+TEST_P(TraceStoreContractTest, EventPagingHasNoDuplicatesOrGapsWhileWritesContinue) {
+  std::vector<TraceId> original;
+  for (uint32_t i = 0; i < 30; ++i) {
+    const TraceId id = MakeTraceId(kNow - 500 + i, 200 + i);
+    original.push_back(id);
+    WriteOrDie({Doc(id, i + 1)}, kNow + i);
+  }
+  const EpochSeconds as_of = kNow + 30;
+  SummaryScan scan = EventScan(kNow, kNow + 1000, as_of);
+  scan.limit = 4;
+  std::vector<TraceId> order;
+  for (int p = 0; p < 100; ++p) {
+    Result<SummaryPage> page = store().ScanSummaries(scan);
+    ASSERT_TRUE(page.ok()) << page.status().ToString();
+    for (const TraceSummary& s : page->summaries) order.push_back(s.id);
+    if (!page->next) break;
+    scan.after = page->next;
+    // Between pages (after as_of): updates to traces already listed and not yet listed, and a
+    // brand-new trace.
+    const auto u = static_cast<uint32_t>(p);
+    WriteOrDie({Doc(original[(u * 11) % 30], 500 + u), Doc(original[29 - u], 600 + u),
+                Doc(MakeTraceId(kNow - 10, 700 + u), 700 + u)},
+               as_of + 1 + p);
+  }
+  // Exactly the traces as of `as_of`, newest update first.
+  EXPECT_EQ(order, std::vector<TraceId>(original.rbegin(), original.rend()));
+}
+
+TEST_P(TraceStoreContractTest, MalformedCursorIsInvalidArgument) {
+  WriteOrDie({Doc(MakeTraceId(kNow, 1), 1)}, kNow);
+  SummaryScan scan = TraceIdScan(kNow - 10, kNow + 10);
+  scan.after = ScanCursor{"garbage"};
+  Result<SummaryPage> page = store().ScanSummaries(scan);
+  ASSERT_FALSE(page.ok());
+  EXPECT_EQ(page.status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST_P(TraceStoreContractTest, DropBeforeRemovesOldDataAndKeepsNewer) {
+  const TraceId old_trace = MakeTraceId(kNow - 10 * kDay, 1);
+  const TraceId mid_trace = MakeTraceId(kNow - 4 * kDay, 2);
+  const TraceId new_trace = MakeTraceId(kNow, 3);
+  WriteOrDie({Doc(old_trace, 1).Start(kNow - 10 * kDay)}, kNow - 10 * kDay);
+  WriteOrDie({Doc(mid_trace, 2).Start(kNow - 4 * kDay)}, kNow - 4 * kDay);
+  WriteOrDie({Doc(new_trace, 3)}, kNow);
+
+  ASSERT_TRUE(store().DropBefore(kNow - 5 * kDay).ok());
+  Result<StoredTrace> gone = store().GetTrace(old_trace);
+  ASSERT_FALSE(gone.ok());
+  EXPECT_EQ(gone.status().code(), StatusCode::kNotFound);
+  GetOrDie(store(), mid_trace);
+  GetOrDie(store(), new_trace);
+  EXPECT_EQ(ScanAll(store(), TraceIdScan(0, kNow + 10)).ids,
+            (std::vector<TraceId>{new_trace, mid_trace}));
+  Result<StoreStats> stats = store().Stats();
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->traces, 2u);
+}
+
+}  // namespace
+}  // namespace roentgen::storage::contract
