@@ -14,6 +14,8 @@
 
 #include "transport/http_server.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -459,7 +461,10 @@ class HttpServerImpl final : public HttpServer {
     int threads = core_->options().threads;
     running_threads_ = threads;
     for (int i = 0; i < threads; ++i) {
-      threads_.emplace_back([this] { RunIoThread(); });
+      threads_.emplace_back([this] {
+        pthread_setname_np(pthread_self(), "roentgen-http");
+        RunIoThread();
+      });
     }
   }
 

@@ -6,6 +6,7 @@
 #include <linux/sock_diag.h>
 #include <netdb.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -91,7 +92,10 @@ class UdpReceiverImpl final : public UdpReceiver {
   }
 
   void Run() {
-    thread_ = std::thread([this] { Loop(); });
+    thread_ = std::thread([this] {
+      pthread_setname_np(pthread_self(), "roentgen-udp");
+      Loop();
+    });
   }
 
   uint16_t port() const override { return port_; }
