@@ -30,8 +30,10 @@
 namespace roentgen::ingest {
 
 struct IngestOptions {
-  size_t datagram_queue_bytes = 64 << 20;  // raw datagrams waiting to be parsed
-  size_t write_queue_bytes = 128 << 20;    // parsed documents waiting for the store
+  // Together with the store's frame cache these bound the server's own memory: at 60k
+  // documents/s of 2 KB each, 32 MiB is a quarter second of slack for each stage.
+  size_t datagram_queue_bytes = 32 << 20;  // raw datagrams waiting to be parsed
+  size_t write_queue_bytes = 32 << 20;     // parsed documents waiting for the store
   size_t max_batch_requests = 1024;        // queued submissions per group commit
   size_t max_batch_bytes = 16 << 20;       // per group commit
 };
