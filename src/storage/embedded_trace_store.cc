@@ -21,6 +21,7 @@
 #include "core/log.h"
 #include "storage/coding.h"
 #include "storage/document_frame.h"
+#include "storage/file_io.h"
 #include "storage/partition.h"
 #include "storage/segment_log.h"
 #include "storage/summary_codec.h"
@@ -60,35 +61,6 @@ std::string BootId() {
   std::string id;
   std::getline(in, id);
   return id;
-}
-
-Status Errno(std::string_view what, const std::string& path) {
-  const int err = errno;
-  return Status::IoError(std::string(what) + " " + path + ": " + std::strerror(err));
-}
-
-Status SyncDir(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return Errno("open", path);
-  const int rc = ::fsync(fd);
-  Status status = rc == 0 ? Status::Ok() : Errno("fsync", path);
-  ::close(fd);
-  return status;
-}
-
-// Replaces `path` with `content`, durably.
-Status WriteFileDurably(const std::string& path, std::string_view content) {
-  const std::string tmp = path + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return Errno("open", tmp);
-  const bool ok =
-      ::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size()) &&
-      ::fsync(fd) == 0;
-  Status status = ok ? Status::Ok() : Errno("write", tmp);
-  ::close(fd);
-  RETURN_IF_ERROR(status);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) return Errno("rename", tmp);
-  return SyncDir(fs::path(path).parent_path().string());
 }
 
 ApplyContext MakeApplyContext(const EmbeddedStoreOptions& options, FrameCache& cache) {
@@ -190,12 +162,12 @@ Result<std::unique_ptr<EmbeddedTraceStore>> EmbeddedTraceStore::Open(
 
   const std::string lock_path = dir + "/LOCK";
   store->lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (store->lock_fd_ < 0) return Errno("open", lock_path);
+  if (store->lock_fd_ < 0) return ErrnoStatus("open", lock_path);
   if (::flock(store->lock_fd_, LOCK_EX | LOCK_NB) != 0) {
     if (errno == EWOULDBLOCK) {
       return Status::Unavailable("storage: " + dir + " is in use by another process");
     }
-    return Errno("flock", lock_path);
+    return ErrnoStatus("flock", lock_path);
   }
 
   // RUNNING holds the boot id while the store is open. Found with another boot id, the machine
@@ -473,7 +445,7 @@ Result<std::shared_ptr<Partition>> EmbeddedTraceStore::GetOrCreatePartition(int3
   std::error_code ec;
   fs::create_directory(dir, ec);
   if (ec) return Status::IoError("mkdir " + dir + ": " + ec.message());
-  RETURN_IF_ERROR(SyncDir(partitions_dir_));
+  RETURN_IF_ERROR(SyncDirectory(partitions_dir_));
   bool rebuilt = false;
   ASSIGN_OR_RETURN(std::shared_ptr<Partition> partition,
                    Partition::Open(dir, day, partition_lmdb_, options_.zstd_level,
@@ -481,7 +453,7 @@ Result<std::shared_ptr<Partition>> EmbeddedTraceStore::GetOrCreatePartition(int3
   if (partition->log().size() != partition->state().log_end) {
     return Status::Internal("storage: " + dir + " appeared with unindexed data; reopen the store");
   }
-  RETURN_IF_ERROR(SyncDir(dir));
+  RETURN_IF_ERROR(SyncDirectory(dir));
   std::lock_guard lock(partitions_mu_);
   partitions_.emplace(day, partition);
   return partition;
@@ -890,14 +862,14 @@ Status EmbeddedTraceStore::DropBefore(EpochSeconds cutoff) {
     const std::string doomed = partitions_dir_ + "/" + std::string(kDroppedPrefix) +
                                DayName(partition->day()) + "-" + std::to_string(partition->uid());
     if (::rename(partition->dir().c_str(), doomed.c_str()) != 0) {
-      return Errno("rename", partition->dir());
+      return ErrnoStatus("rename", partition->dir());
     }
     {
       std::lock_guard partitions_lock(partitions_mu_);
       partitions_.erase(partition->day());
     }
     cache_.Erase(partition->uid());
-    RETURN_IF_ERROR(SyncDir(partitions_dir_));
+    RETURN_IF_ERROR(SyncDirectory(partitions_dir_));
     std::error_code ec;
     fs::remove_all(doomed, ec);  // open readers keep their files until they finish
     if (ec) log::Warn("storage: removing " + doomed + ": " + ec.message());

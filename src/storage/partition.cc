@@ -20,6 +20,7 @@
 #include "storage/coding.h"
 #include "storage/crc32c.h"
 #include "storage/document_frame.h"
+#include "storage/file_io.h"
 #include "storage/summary_codec.h"
 
 namespace roentgen::storage {
@@ -36,34 +37,14 @@ constexpr size_t kFrameSamples = 1000;
 constexpr size_t kFrameDictionaryBytes = 32 * 1024;
 constexpr std::string_view kFrameDictionaryFile = "/frames.dict";
 
-Status Errno(std::string_view what, const std::string& path) {
-  const int err = errno;
-  return Status::IoError(std::string(what) + " " + path + ": " + std::strerror(err));
-}
-
 // frames.dict := u32le crc32c(bytes), bytes. Written to a temporary name, synced, renamed and
 // the directory synced: it must be durable before any frame depends on it.
 Status StoreFrameDictionary(const std::string& dir, std::string_view bytes) {
   const std::string path = dir + std::string(kFrameDictionaryFile);
-  const std::string tmp = path + ".tmp";
   std::string content;
   PutFixed32LE(&content, Crc32c(bytes));
   content.append(bytes);
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return Errno("open", tmp);
-  const bool ok =
-      ::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size()) &&
-      ::fsync(fd) == 0;
-  Status status = ok ? Status::Ok() : Errno("write", tmp);
-  ::close(fd);
-  RETURN_IF_ERROR(status);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) return Errno("rename", tmp);
-  const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir_fd < 0) return Errno("open", dir);
-  const bool synced = ::fsync(dir_fd) == 0;
-  status = synced ? Status::Ok() : Errno("fsync", dir);
-  ::close(dir_fd);
-  return status;
+  return WriteFileDurably(path, content);
 }
 
 // The stored frame dictionary; nullptr when there is none.

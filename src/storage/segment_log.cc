@@ -10,6 +10,7 @@
 #include "core/check.h"
 #include "storage/coding.h"
 #include "storage/crc32c.h"
+#include "storage/file_io.h"
 
 namespace roentgen::storage {
 namespace {
@@ -20,11 +21,6 @@ constexpr uint8_t kCodecZstdDictionary = 2;
 constexpr uint8_t kHeaderVersion = 1;
 constexpr uint8_t kFlagContinued = 1 << 0;
 constexpr uint8_t kFlagMultiPartition = 1 << 1;
-
-Status Errno(std::string_view what, const std::string& path) {
-  const int err = errno;
-  return Status::IoError(std::string(what) + " " + path + ": " + std::strerror(err));
-}
 
 void EncodeHeader(const FrameHeader& header, std::string* out) {
   out->push_back(static_cast<char>(kHeaderVersion));
@@ -116,10 +112,10 @@ void FrameEncoder::Encode(const FrameHeader& header, std::string_view body, std:
 
 Result<std::unique_ptr<SegmentLog>> SegmentLog::Open(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) return Errno("open", path);
+  if (fd < 0) return ErrnoStatus("open", path);
   struct stat st {};
   if (::fstat(fd, &st) != 0) {
-    Status status = Errno("fstat", path);
+    Status status = ErrnoStatus("fstat", path);
     ::close(fd);
     return status;
   }
@@ -136,7 +132,7 @@ Status SegmentLog::Append(std::string_view bytes) {
     const ssize_t n = ::pwrite(fd_, p, left, static_cast<off_t>(offset));
     if (n < 0) {
       if (errno == EINTR) continue;
-      return Errno("write", path_);
+      return ErrnoStatus("write", path_);
     }
     p += n;
     left -= static_cast<size_t>(n);
@@ -157,12 +153,12 @@ std::shared_ptr<const ZstdDictionary> SegmentLog::dictionary() const {
 }
 
 Status SegmentLog::Sync() {
-  if (::fdatasync(fd_) != 0) return Errno("fdatasync", path_);
+  if (::fdatasync(fd_) != 0) return ErrnoStatus("fdatasync", path_);
   return Status::Ok();
 }
 
 Status SegmentLog::Truncate(uint64_t size) {
-  if (::ftruncate(fd_, static_cast<off_t>(size)) != 0) return Errno("ftruncate", path_);
+  if (::ftruncate(fd_, static_cast<off_t>(size)) != 0) return ErrnoStatus("ftruncate", path_);
   size_.store(size, std::memory_order_release);
   return Sync();
 }
@@ -174,7 +170,7 @@ Result<Frame> SegmentLog::ReadFrame(uint64_t offset, bool with_body, bool* intac
       const ssize_t got = ::pread(fd_, dst, n, static_cast<off_t>(at));
       if (got < 0) {
         if (errno == EINTR) continue;
-        return Errno("read", path_);
+        return ErrnoStatus("read", path_);
       }
       if (got == 0)
         return Status::Corruption("frame at " + std::to_string(offset) + " in " + path_ +
