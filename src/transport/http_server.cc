@@ -53,6 +53,7 @@ namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
 constexpr uint32_t kHeaderLimitBytes = 64 * 1024;
+constexpr size_t kReadBufferBytes = 64 * 1024;
 // After an error response (or `Connection: close`) the server stops sending and discards what
 // the client still sends, for a bounded time, so the client reads the response instead of a reset.
 constexpr auto kLingerTime = std::chrono::seconds(2);
@@ -162,7 +163,11 @@ class Session : public std::enable_shared_from_this<Session> {
         id_(id),
         executor_(socket.get_executor()),
         idle_timeout_(std::chrono::seconds(core->options().idle_timeout_seconds)),
-        stream_(std::move(socket)) {}
+        stream_(std::move(socket)) {
+    // Beast reads at most the buffer's free capacity per call (and never less than 512 bytes):
+    // without room up front, a 100 KB PutTraceSegments body arrives in hundreds of recvmsg calls.
+    buffer_.reserve(kReadBufferBytes);
+  }
   ~Session() { core_->Unregister(id_); }
 
   Session(const Session&) = delete;
