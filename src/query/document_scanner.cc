@@ -356,9 +356,22 @@ struct DocumentScanner::Impl {
 DocumentScanner::DocumentScanner() : impl_(std::make_unique<Impl>()) {}
 DocumentScanner::~DocumentScanner() = default;
 
+void DocumentFacts::Clear() {
+  for (std::string* text :
+       {&name, &origin, &user, &resource_arn, &account_id, &instance_id, &availability_zone}) {
+    text->clear();
+  }
+  fault = error = embedded_in_progress = any_throttle = false;
+  http.reset();
+  latest_end.reset();
+  annotations.clear();
+  embedded_ids.clear();
+  remote_calls.clear();
+}
+
 Status DocumentScanner::Scan(std::string_view json, model::DocumentKind kind,
                              bool collect_remote_calls, DocumentFacts* facts) {
-  *facts = DocumentFacts();
+  facts->Clear();
   std::string& buffer = impl_->buffer;
   buffer.assign(json);
   buffer.append(simdjson::SIMDJSON_PADDING, '\0');
@@ -371,7 +384,7 @@ Status DocumentScanner::Scan(std::string_view json, model::DocumentKind kind,
     err = walker.Entity(object, /*top=*/true, 0);
   }
   if (err) {
-    *facts = DocumentFacts();
+    facts->Clear();
     return Status::Corruption(std::string("segment document is not a readable JSON object: ") +
                               simdjson::error_message(err));
   }

@@ -65,6 +65,10 @@ struct DocumentFacts {
   // Filled only when asked for: the document itself (if an independent subsegment) and every
   // embedded subsegment with namespace "aws" or "remote" (post-order).
   std::vector<RemoteCall> remote_calls;
+
+  // Empties every member but keeps the memory, so a reused DocumentFacts scans without
+  // allocating (the summarizer runs on the writer thread for every write).
+  void Clear();
 };
 
 // X-Ray's annotation key rule: 1–500 characters of [A-Za-z0-9_], plus '.' (accepted since 2024).

@@ -44,8 +44,10 @@ void AddUnique(std::vector<ServiceIndex>* indexes, ServiceIndex index) {
 model::TraceSummary SummarizeTrace(const model::TraceId& id,
                                    std::span<const storage::StoredDocument> documents) {
   thread_local DocumentScanner scanner;
+  // Reused across calls: scanning then mostly fills memory it already has.
+  thread_local std::vector<DocumentFacts> facts;
   const size_t n = documents.size();
-  std::vector<DocumentFacts> facts(n);
+  if (facts.size() < n) facts.resize(n);
   std::vector<DocumentRef> refs;
   refs.reserve(n);
   for (size_t i = 0; i < n; ++i) {
