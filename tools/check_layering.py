@@ -4,7 +4,8 @@
 Two rules, checked over every C++ file under src/, apps/ and bench/:
 
 1. Our own modules form layers; a module may include itself and the modules it depends on
-   (LAYER_DEPENDENCIES below). apps/ and bench/ may include any module.
+   (LAYER_DEPENDENCIES below). apps/ and bench/ may include any module; of theirs, only
+   benchmarks (*_bench.cc) may include bench/ (the shared load generator).
 2. Each third-party library has one home: its headers may be included only from the folders
    listed in THIRD_PARTY_HOMES (this applies to apps/ and bench/ too).
 
@@ -84,6 +85,8 @@ def included_module(repo_root: pathlib.Path, including: pathlib.Path, name: str)
     first = name.split("/", 1)[0]
     if "/" in name and (repo_root / "src" / first).is_dir():
         return first  # rooted at src/, the project's convention
+    if "/" in name and first in UNRESTRICTED_FOLDERS and (repo_root / name).is_file():
+        return first  # rooted at the repository: apps/ or bench/
     sibling = (including.parent / name).resolve()
     if sibling.is_file() and sibling.is_relative_to(repo_root):  # relative to the including file
         return folder_of(repo_root, sibling)
@@ -103,6 +106,8 @@ def check_file(repo_root: pathlib.Path, path: pathlib.Path):
         target = included_module(repo_root, path, name)
         if target is None or target == owner:
             continue
+        if target == "bench" and path.name.endswith("_bench.cc"):
+            continue  # benchmarks beside the code share the load generator in bench/
         if target in UNRESTRICTED_FOLDERS or target not in LAYER_DEPENDENCIES:
             yield number, f'{owner} may not include "{name}" ({target}/ is not a library module)'
             continue

@@ -1,7 +1,7 @@
 // storage_bench — the embedded store at the project's target shape: 200k segment documents
-// written in batches of 1000, shaped like the server load test's (bench/segment_generator.h):
-// traces of 1–3 services, documents of 0.5–3 KB with 2–6 subsegments, random hex ids and request
-// ids, metadata padding with random request ids. Reports documents/s and bytes on disk per
+// written in batches of 1000, made by the server load test's own generator
+// (bench/segment_generator.h): traces of 1–3 services, documents of 0.5–3 KB with 2–6
+// subsegments, random hex ids. Reports documents/s and bytes on disk per
 // document; then trace lookups and summary scans over the result.
 //
 // The summarizer builds a summary of realistic size and content (services, http, annotations,
@@ -21,9 +21,12 @@
 #include <filesystem>
 #include <random>
 #include <string>
+#include <variant>
 #include <vector>
 
+#include "bench/segment_generator.h"
 #include "core/clock.h"
+#include "model/segment_parser.h"
 #include "storage/embedded_trace_store.h"
 
 namespace roentgen::storage {
@@ -42,155 +45,37 @@ constexpr const char* kOrigins[] = {"AWS::EC2::Instance", "AWS::ECS::Container",
 constexpr const char* kPaths[] = {"/api/cart", "/api/orders/42", "/checkout",      "/items?page=3",
                                   "/health",   "/api/users/me",  "/search?q=shoes"};
 
-class Generator {
- public:
-  explicit Generator(uint64_t seed) : random_(seed) {}
-
-  // Documents in arrival order, batch by batch; a fifth of the multi-document traces continue in
-  // the next batch (so their summaries are recomputed from documents read back).
-  std::vector<std::vector<model::SegmentDocument>> Batches() {
-    std::vector<std::vector<model::SegmentDocument>> batches;
-    std::vector<model::SegmentDocument> carried;
-    EpochSeconds now = kStart;
-    while (batches.size() * kBatch < kDocuments) {
-      std::vector<model::SegmentDocument> batch = std::move(carried);
-      carried.clear();
-      while (batch.size() < kBatch) {
-        now += 0.0005;
-        std::vector<model::SegmentDocument> trace = Trace(now);
-        const size_t keep = trace.size() > 1 && Uniform(5) == 0 ? 1 : trace.size();
-        for (size_t i = 0; i < trace.size(); ++i) {
-          (i < keep ? batch : carried).push_back(std::move(trace[i]));
+// Documents in arrival order, batch by batch, from the load test's own generator; a fifth of
+// the multi-document traces continue in the next batch (so their summaries are recomputed from
+// documents read back).
+std::vector<std::vector<model::SegmentDocument>> GenerateBatches(uint64_t seed) {
+  bench::SegmentGenerator generator(seed);
+  model::SegmentParser parser;
+  std::mt19937_64 random(seed);
+  std::vector<std::vector<model::SegmentDocument>> batches;
+  std::vector<model::SegmentDocument> carried;
+  std::vector<std::string> texts;
+  EpochSeconds now = kStart;
+  while (batches.size() * kBatch < kDocuments) {
+    std::vector<model::SegmentDocument> batch = std::move(carried);
+    carried.clear();
+    while (batch.size() < kBatch) {
+      now += 0.0005;
+      texts.clear();
+      generator.NextTrace(now, texts);
+      const size_t keep = texts.size() > 1 && random() % 5 == 0 ? 1 : texts.size();
+      for (size_t i = 0; i < texts.size(); ++i) {
+        for (model::ParsedDocument& parsed : parser.Parse(texts[i])) {
+          (i < keep ? batch : carried)
+              .push_back(std::get<model::SegmentDocument>(std::move(parsed)));
         }
       }
-      batches.push_back(std::move(batch));
     }
-    return batches;
+    batches.push_back(std::move(batch));
   }
+  return batches;
+}
 
- private:
-  uint64_t Uniform(uint64_t n) { return random_() % n; }
-
-  std::string Hex(int digits) {
-    static constexpr char kDigits[] = "0123456789abcdef";
-    std::string out(static_cast<size_t>(digits), '0');
-    uint64_t bits = random_();
-    for (int i = 0; i < digits; ++i) {
-      if (i % 16 == 15) bits = random_();
-      out[static_cast<size_t>(i)] = kDigits[bits & 15];
-      bits >>= 4;
-    }
-    return out;
-  }
-
-  static std::string Time(EpochSeconds t) {
-    char buffer[32];
-    std::snprintf(buffer, sizeof(buffer), "%.6f", t);
-    return buffer;
-  }
-
-  static std::string EntityHex(model::EntityId id) { return model::FormatEntityId(id); }
-
-  std::vector<model::SegmentDocument> Trace(EpochSeconds now) {
-    model::TraceId::Key key;
-    const auto epoch = static_cast<uint32_t>(now);
-    for (int i = 0; i < 4; ++i)
-      key[static_cast<size_t>(i)] = static_cast<uint8_t>(epoch >> (24 - 8 * i));
-    for (size_t i = 4; i < key.size(); ++i) key[i] = static_cast<uint8_t>(random_());
-    const model::TraceId trace = model::TraceId::FromKey(key);
-    const size_t hops = 1 + Uniform(3);
-    std::vector<model::SegmentDocument> docs;
-    std::optional<model::EntityId> parent;
-    double start = now - 0.5;
-    double end = now;
-    for (size_t hop = 0; hop < hops; ++hop) {
-      model::SegmentDocument doc;
-      doc.trace_id = trace;
-      doc.id = random_();
-      doc.parent_id = parent;
-      doc.start_time = start;
-      doc.end_time = end;
-      doc.json = Segment(doc, static_cast<int>(Uniform(8)));
-      docs.push_back(std::move(doc));
-      parent = random_();  // the caller's subsegment, as a trace header carries it
-      start += 0.01;
-      end -= 0.01;
-    }
-    return docs;
-  }
-
-  std::string Segment(const model::SegmentDocument& d, int service) {
-    const size_t target = 500 + Uniform(2501);
-    const uint64_t roll = Uniform(100);
-    const bool fault = roll < 5;
-    const bool error = !fault && roll < 12;
-    std::string doc = "{\"name\":\"" + std::string(kServices[service]) + "\",\"id\":\"" +
-                      EntityHex(d.id) + "\",\"trace_id\":\"" + d.trace_id.ToString() + "\"";
-    if (d.parent_id) doc += ",\"parent_id\":\"" + EntityHex(*d.parent_id) + "\"";
-    doc += ",\"start_time\":" + Time(d.start_time) + ",\"end_time\":" + Time(*d.end_time);
-    doc += ",\"origin\":\"" + std::string(kOrigins[service % 4]) + "\"";
-    if (fault) doc += ",\"fault\":true";
-    if (error) doc += ",\"error\":true";
-    doc += ",\"http\":{\"request\":{\"method\":\"" + std::string(Uniform(4) == 0 ? "POST" : "GET") +
-           "\",\"url\":\"https://shop.example.com" + kPaths[Uniform(7)] +
-           "\",\"user_agent\":\"Mozilla/5.0 (X11; Linux x86_64)\",\"client_ip\":\"10.0." +
-           std::to_string(Uniform(256)) + "." + std::to_string(1 + Uniform(254)) +
-           "\"},\"response\":{\"status\":" +
-           (fault   ? "502"
-            : error ? "404"
-                    : "200") +
-           ",\"content_length\":" + std::to_string(Uniform(20001)) + "}}";
-    doc += ",\"aws\":{\"ec2\":{\"instance_id\":\"i-0" + Hex(16) +
-           "\",\"availability_zone\":\"us-east-1" +
-           std::string(1, static_cast<char>('a' + Uniform(4))) +
-           "\"},\"xray\":{\"sdk\":\"X-Ray for Python\",\"sdk_version\":\"2.14.0\"}}";
-    doc += ",\"service\":{\"runtime\":\"CPython\",\"runtime_version\":\"3.11.2\"}";
-    if (Uniform(3) == 0) doc += ",\"user\":\"user-" + std::to_string(1 + Uniform(500)) + "\"";
-    doc += ",\"annotations\":{\"tenant\":\"tenant-" + std::to_string(1 + Uniform(40)) +
-           "\",\"cart_items\":" + std::to_string(Uniform(13)) +
-           ",\"vip\":" + (Uniform(10) == 0 ? "true" : "false") + "},\"subsegments\":[";
-    const uint64_t subsegments = 2 + Uniform(5);
-    const double span = (*d.end_time - d.start_time) / static_cast<double>(subsegments + 1);
-    for (uint64_t i = 0; i < subsegments; ++i) {
-      const double sub_start = d.start_time + span * static_cast<double>(i);
-      if (i > 0) doc += ",";
-      doc += "{\"id\":\"" + Hex(16) + "\",\"start_time\":" + Time(sub_start) +
-             ",\"end_time\":" + Time(sub_start + span * 0.9);
-      switch (Uniform(3)) {
-        case 0:
-          doc +=
-              ",\"name\":\"DynamoDB\",\"namespace\":\"aws\",\"aws\":{\"operation\":\"GetItem\","
-              "\"region\":\"us-east-1\",\"request_id\":\"" +
-              Hex(32) + "\",\"table_name\":\"orders\",\"retries\":0}}";
-          break;
-        case 1:
-          doc +=
-              ",\"name\":\"orders-db\",\"namespace\":\"remote\",\"sql\":{\"url\":\"postgresql:"
-              "//db:5432/orders\",\"database_type\":\"PostgreSQL\",\"sanitized_query\":"
-              "\"SELECT * FROM orders WHERE customer_id = $1\"}}";
-          break;
-        default:
-          doc += ",\"name\":\"" + std::string(kServices[Uniform(8)]) +
-                 ".internal\",\"namespace\":\"remote\",\"http\":{\"request\":{\"method\":\"GET\","
-                 "\"url\":\"http://internal" +
-                 kPaths[Uniform(7)] + "\"},\"response\":{\"status\":200}}}";
-          break;
-      }
-    }
-    doc += "],\"metadata\":{\"default\":{\"request\":{\"headers\":\"";
-    while (doc.size() + 40 < target) {
-      doc += "accept=application/json;accept-encoding=gzip;x-request-id=";
-      doc += Hex(8);
-      doc += ';';
-    }
-    doc += "\"}}}}";
-    return doc;
-  }
-
-  std::mt19937_64 random_;
-};
-
-// A summary of the size and variety the server's summarizer produces, derived without JSON.
 model::TraceSummary Summarize(const model::TraceId& id, std::span<const StoredDocument> documents) {
   model::TraceSummary s;
   s.id = id;
@@ -231,7 +116,7 @@ model::TraceSummary Summarize(const model::TraceId& id, std::span<const StoredDo
 
 const std::vector<std::vector<model::SegmentDocument>>& Batches() {
   static const auto* batches =
-      new std::vector<std::vector<model::SegmentDocument>>(Generator(42).Batches());
+      new std::vector<std::vector<model::SegmentDocument>>(GenerateBatches(42));
   return *batches;
 }
 

@@ -90,6 +90,16 @@ class CheckLayeringTest(unittest.TestCase):
         self.assert_violation({"src/api/zip.cc": '#include "zstd.h"\n'},
                               "src/api/zip.cc:1: zstd")
 
+    def test_only_benchmarks_may_use_the_bench_helpers(self):
+        helper = {"bench/segment_generator.h": "\n"}
+        self.assert_violation(
+            {**helper, "src/storage/store.cc": '#include "bench/segment_generator.h"\n'},
+            "src/storage/store.cc:1: storage may not include")
+        code, output = self.run_checker(
+            {**CLEAN_TREE, **helper,
+             "src/storage/store_bench.cc": '#include "bench/segment_generator.h"\n'})
+        self.assertEqual(code, 0, output)
+
     def test_unknown_module_fails(self):
         self.assert_violation({"src/filter/CMakeLists.txt": "",
                                "src/filter/parser.h": '#include "core/status.h"\n'},
