@@ -14,6 +14,8 @@ namespace {
 
 // What a queued item costs beyond its payload: keeps many tiny items from exceeding the bound.
 constexpr size_t kItemOverheadBytes = 64;
+// Room for the header line in front of a document of the maximum size.
+constexpr size_t kMaxHeaderBytes = 64;
 
 size_t DocumentsCost(const std::vector<model::SegmentDocument>& documents) {
   size_t cost = 0;
@@ -49,7 +51,7 @@ void IngestPipeline::OfferDatagrams(std::span<const DatagramView> datagrams) {
   batch.reserve(datagrams.size());
   size_t cost = 0;
   for (const DatagramView& datagram : datagrams) {
-    if (datagram.truncated || datagram.bytes.size() > model::kMaxDocumentBytes + 64) {
+    if (datagram.truncated || datagram.bytes.size() > model::kMaxDocumentBytes + kMaxHeaderBytes) {
       IngestCounters::Add(counters_.rejected_too_large);
       continue;
     }
