@@ -38,13 +38,29 @@ double WallNow() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-// Sleeps until `sent` documents are due at `rate` per second since `start` (no-op flat out).
-void Pace(double rate, Clock::time_point start, uint64_t sent) {
-  if (rate <= 0) return;
-  const auto due = start + std::chrono::duration_cast<Clock::duration>(
-                               std::chrono::duration<double>(sent / rate));
-  if (due > Clock::now()) std::this_thread::sleep_until(due);
-}
+// The time a sender runs for, and its pacing within it.
+class Window {
+ public:
+  explicit Window(double seconds)
+      : start_(Clock::now()),
+        stop_(start_ +
+              std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds))) {
+  }
+
+  bool open() const { return Clock::now() < stop_; }
+
+  // Sleeps until `sent` documents are due at `rate` per second (no-op flat out: rate 0).
+  void Pace(double rate, uint64_t sent) const {
+    if (rate <= 0) return;
+    const auto due = start_ + std::chrono::duration_cast<Clock::duration>(
+                                  std::chrono::duration<double>(sent / rate));
+    if (due > Clock::now()) std::this_thread::sleep_until(due);
+  }
+
+ private:
+  const Clock::time_point start_;
+  const Clock::time_point stop_;
+};
 
 void SendUdp(const std::string& host, uint16_t port, double rate, double seconds, uint64_t seed,
              Totals& totals) {
@@ -62,11 +78,9 @@ void SendUdp(const std::string& host, uint16_t port, double rate, double seconds
   std::vector<std::string> datagrams;
   std::vector<iovec> iovecs;
   std::vector<mmsghdr> messages;
-  const auto start = Clock::now();
-  const auto stop =
-      start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+  const Window window(seconds);
   uint64_t sent = 0;
-  while (Clock::now() < stop) {
+  while (window.open()) {
     documents.clear();
     while (documents.size() < 32) generator.NextTrace(WallNow(), documents);
     datagrams.clear();
@@ -92,7 +106,7 @@ void SendUdp(const std::string& host, uint16_t port, double rate, double seconds
     }
     totals.documents.fetch_add(done);
     sent += done;
-    Pace(rate, start, sent);
+    window.Pace(rate, sent);
   }
   close(fd);
 }
@@ -102,11 +116,9 @@ void SendHttp(const std::string& host, uint16_t port, double rate, double second
   roentgen::transport::HttpClient client({host, port, 30'000, 64 << 20});
   roentgen::bench::SegmentGenerator generator(seed);
   std::vector<std::string> documents;
-  const auto start = Clock::now();
-  const auto stop =
-      start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+  const Window window(seconds);
   uint64_t sent = 0;
-  while (Clock::now() < stop) {
+  while (window.open()) {
     documents.clear();
     while (documents.size() < 50) generator.NextTrace(WallNow(), documents);
     documents.resize(50);
@@ -140,7 +152,7 @@ void SendHttp(const std::string& host, uint16_t port, double rate, double second
     totals.documents.fetch_add(documents.size());
     totals.bytes.fetch_add(body.size());
     sent += documents.size();
-    Pace(rate, start, sent);
+    window.Pace(rate, sent);
   }
 }
 

@@ -5,12 +5,6 @@
 namespace roentgen::bench {
 namespace {
 
-constexpr const char* kServices[] = {"checkout-api",    "inventory", "payments", "catalog",
-                                     "recommendations", "shipping",  "users",    "search"};
-constexpr const char* kOrigins[] = {"AWS::EC2::Instance", "AWS::ECS::Container",
-                                    "AWS::ElasticBeanstalk::Environment", "AWS::EKS::Container"};
-constexpr const char* kPaths[] = {"/api/cart", "/api/orders/42", "/checkout",      "/items?page=3",
-                                  "/health",   "/api/users/me",  "/search?q=shoes"};
 constexpr const char* kTables[] = {"orders", "carts", "sessions", "inventory-items"};
 
 std::string Number(double value) {

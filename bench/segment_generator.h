@@ -11,6 +11,16 @@
 
 namespace roentgen::bench {
 
+// The vocabulary of the generated traces (benchmarks that fake summaries reuse it).
+inline constexpr const char* kServices[] = {"checkout-api",    "inventory", "payments", "catalog",
+                                            "recommendations", "shipping",  "users",    "search"};
+inline constexpr const char* kOrigins[] = {"AWS::EC2::Instance", "AWS::ECS::Container",
+                                           "AWS::ElasticBeanstalk::Environment",
+                                           "AWS::EKS::Container"};
+inline constexpr const char* kPaths[] = {"/api/cart",      "/api/orders/42", "/checkout",
+                                         "/items?page=3",  "/health",        "/api/users/me",
+                                         "/search?q=shoes"};
+
 class SegmentGenerator {
  public:
   explicit SegmentGenerator(uint64_t seed) : random_(seed) {}

@@ -12,9 +12,7 @@ namespace {
 
 using model::DocumentKind;
 
-std::string Sample(const std::string& relative) {
-  return testing::ReadDatagramDocument(std::string(ROENTGEN_SAMPLES_DIR) + "/udp/" + relative);
-}
+using testing::UdpSample;
 
 model::EntityId Id(std::string_view hex) { return *model::ParseEntityId(hex); }
 
@@ -44,7 +42,7 @@ TEST(DocumentScannerTest, PythonFullSegment) {
   DocumentScanner scanner;
   DocumentFacts facts;
   ASSERT_TRUE(scanner
-                  .Scan(Sample("aws-xray-sdk-python-0.95/01-sample-py-full.segment.datagram"),
+                  .Scan(UdpSample("aws-xray-sdk-python-0.95/01-sample-py-full.segment.datagram"),
                         DocumentKind::kSegment, /*collect_remote_calls=*/true, &facts)
                   .ok());
   EXPECT_EQ(facts.name, "sample-py-full");
@@ -96,18 +94,20 @@ TEST(DocumentScannerTest, PythonFullSegment) {
 TEST(DocumentScannerTest, RemoteCallsOnlyWhenAsked) {
   DocumentScanner scanner;
   DocumentFacts facts;
-  ASSERT_TRUE(scanner
-                  .Scan(Sample("aws-xray-sdk-node-3.12.0/01-sample-node-manual.segment.datagram"),
-                        DocumentKind::kSegment, /*collect_remote_calls=*/false, &facts)
-                  .ok());
+  ASSERT_TRUE(
+      scanner
+          .Scan(UdpSample("aws-xray-sdk-node-3.12.0/01-sample-node-manual.segment.datagram"),
+                DocumentKind::kSegment, /*collect_remote_calls=*/false, &facts)
+          .ok());
   EXPECT_TRUE(facts.remote_calls.empty());
   EXPECT_TRUE(facts.error);
   EXPECT_FALSE(facts.fault);
   EXPECT_FALSE(facts.http.has_value());
-  ASSERT_TRUE(scanner
-                  .Scan(Sample("aws-xray-sdk-node-3.12.0/01-sample-node-manual.segment.datagram"),
-                        DocumentKind::kSegment, /*collect_remote_calls=*/true, &facts)
-                  .ok());
+  ASSERT_TRUE(
+      scanner
+          .Scan(UdpSample("aws-xray-sdk-node-3.12.0/01-sample-node-manual.segment.datagram"),
+                DocumentKind::kSegment, /*collect_remote_calls=*/true, &facts)
+          .ok());
   ASSERT_EQ(facts.remote_calls.size(), 1u);
   EXPECT_EQ(facts.remote_calls[0].id, Id("c72adfce8ad45160"));
   EXPECT_TRUE(facts.remote_calls[0].fault);

@@ -20,12 +20,10 @@ using testing::MakeDocument;
 
 constexpr char kTrace[] = "1-6b0232ec-000000000000000000000001";
 
-std::string Sample(const std::string& relative) {
-  return testing::ReadDatagramDocument(std::string(ROENTGEN_SAMPLES_DIR) + "/udp/" + relative);
-}
+using testing::UdpSample;
 
 StoredDocument SampleDocument(const std::string& relative) {
-  return MakeDocument(Sample(relative));
+  return MakeDocument(UdpSample(relative));
 }
 
 model::TraceId TraceOf(const std::vector<StoredDocument>& docs) {

@@ -19,4 +19,11 @@ storage::StoredDocument MakeDocument(std::string json, EpochSeconds received_at 
 // The document part of a UDP datagram file: everything after the first newline (the header).
 std::string ReadDatagramDocument(const std::string& path);
 
+#ifdef ROENTGEN_SAMPLES_DIR  // defined for test binaries (see roentgen_test in CMakeLists.txt)
+// The document of a captured datagram, by its path under ../shared/samples/udp/.
+inline std::string UdpSample(const std::string& relative) {
+  return ReadDatagramDocument(std::string(ROENTGEN_SAMPLES_DIR) + "/udp/" + relative);
+}
+#endif
+
 }  // namespace roentgen::query::testing

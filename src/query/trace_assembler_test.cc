@@ -23,9 +23,7 @@ using testing::MakeDocument;
 
 constexpr char kTrace[] = "1-6b0232ec-000000000000000000000001";
 
-std::string Sample(const std::string& relative) {
-  return testing::ReadDatagramDocument(std::string(ROENTGEN_SAMPLES_DIR) + "/udp/" + relative);
-}
+using testing::UdpSample;
 
 std::string Doc(std::string_view id, std::string_view fields) {
   return std::string(R"({"trace_id":")") + kTrace + R"(","id":")" + std::string(id) + "\"," +
@@ -73,7 +71,7 @@ std::vector<model::EntityId> EntryIds(const AssembledTrace& trace) {
 
 TEST(TraceAssemblerTest, UnmergedDocumentsAreReturnedByteForByte) {
   std::vector<StoredDocument> docs = {
-      MakeDocument(Sample("aws-xray-sdk-python-0.95/01-sample-py-full.segment.datagram"))};
+      MakeDocument(UdpSample("aws-xray-sdk-python-0.95/01-sample-py-full.segment.datagram"))};
   AssembledTrace trace = Assemble(docs, NoInference());
   EXPECT_EQ(trace.id, docs[0].document.trace_id);
   EXPECT_FALSE(trace.limit_exceeded);
@@ -85,8 +83,8 @@ TEST(TraceAssemblerTest, UnmergedDocumentsAreReturnedByteForByte) {
 
 TEST(TraceAssemblerTest, NodeExpressTwoServicesStayTwoDocumentsWithoutInference) {
   std::vector<StoredDocument> docs = {
-      MakeDocument(Sample("aws-xray-sdk-node-3.12.0/04-sample-node-B.segment.datagram")),
-      MakeDocument(Sample("aws-xray-sdk-node-3.12.0/05-sample-node-A.segment.datagram"))};
+      MakeDocument(UdpSample("aws-xray-sdk-node-3.12.0/04-sample-node-B.segment.datagram")),
+      MakeDocument(UdpSample("aws-xray-sdk-node-3.12.0/05-sample-node-A.segment.datagram"))};
   // A's call to B is traced and B sent its segment: nothing to infer, nothing to merge.
   AssembledTrace trace = Assemble(docs);
   EXPECT_THAT(EntryIds(trace), ElementsAre(Id("5e42feacc0763d76"), Id("cf3f4a1262b55b69")));
@@ -101,9 +99,9 @@ TEST(TraceAssemblerTest, NodeExpressTwoServicesStayTwoDocumentsWithoutInference)
 
 TEST(TraceAssemblerTest, StreamedSubsegmentMergedInBothArrivalOrders) {
   StoredDocument sub =
-      MakeDocument(Sample("aws-xray-sdk-python-0.95/02-stream-a.subsegment.datagram"));
+      MakeDocument(UdpSample("aws-xray-sdk-python-0.95/02-stream-a.subsegment.datagram"));
   StoredDocument seg =
-      MakeDocument(Sample("aws-xray-sdk-python-0.95/03-sample-py-streamed.segment.datagram"));
+      MakeDocument(UdpSample("aws-xray-sdk-python-0.95/03-sample-py-streamed.segment.datagram"));
   AssembledTrace first = Assemble({sub, seg});
   AssembledTrace second = Assemble({seg, sub});
   ASSERT_EQ(first.segments.size(), 1u);
@@ -126,9 +124,9 @@ TEST(TraceAssemblerTest, StreamedSubsegmentMergedInBothArrivalOrders) {
 
 TEST(TraceAssemblerTest, NodeStreamedSubsegmentJoinsExistingSubsegments) {
   StoredDocument sub =
-      MakeDocument(Sample("aws-xray-sdk-node-3.12.0/02-stream-a.subsegment.datagram"));
+      MakeDocument(UdpSample("aws-xray-sdk-node-3.12.0/02-stream-a.subsegment.datagram"));
   StoredDocument seg =
-      MakeDocument(Sample("aws-xray-sdk-node-3.12.0/03-sample-node-streamed.segment.datagram"));
+      MakeDocument(UdpSample("aws-xray-sdk-node-3.12.0/03-sample-node-streamed.segment.datagram"));
   for (const auto& docs : {std::vector<StoredDocument>{sub, seg}, {seg, sub}}) {
     AssembledTrace trace = Assemble(docs);
     ASSERT_EQ(trace.segments.size(), 1u);
@@ -350,7 +348,7 @@ TEST(TraceAssemblerTest, InferredSegmentsForAwsAndRemoteCalls) {
 
 TEST(TraceAssemblerTest, RealSampleRemoteCallsAreInferred) {
   std::vector<StoredDocument> docs = {
-      MakeDocument(Sample("aws-xray-sdk-python-0.95/01-sample-py-full.segment.datagram"))};
+      MakeDocument(UdpSample("aws-xray-sdk-python-0.95/01-sample-py-full.segment.datagram"))};
   AssembledTrace trace = Assemble(docs);
   ASSERT_EQ(trace.segments.size(), 2u);
   EXPECT_EQ(trace.segments[0].document, docs[0].document.json);
@@ -386,8 +384,8 @@ TEST(TraceAssemblerTest, SizeCapKeepsTheEarliestReceivedDocuments) {
 
 TEST(TraceAssemblerTest, DurationMatchesTheSummary) {
   std::vector<StoredDocument> docs = {
-      MakeDocument(Sample("aws-xray-sdk-python-0.95/02-stream-a.subsegment.datagram")),
-      MakeDocument(Sample("aws-xray-sdk-python-0.95/03-sample-py-streamed.segment.datagram"))};
+      MakeDocument(UdpSample("aws-xray-sdk-python-0.95/02-stream-a.subsegment.datagram")),
+      MakeDocument(UdpSample("aws-xray-sdk-python-0.95/03-sample-py-streamed.segment.datagram"))};
   AssembledTrace trace = Assemble(docs);
   model::TraceSummary summary = SummarizeTrace(docs[0].document.trace_id, docs);
   EXPECT_EQ(trace.duration, summary.duration);

@@ -38,12 +38,9 @@ constexpr size_t kDocuments = 200'000;
 constexpr size_t kBatch = 1000;
 constexpr EpochSeconds kStart = 1'700'000'000;
 
-constexpr const char* kServices[] = {"checkout-api",    "inventory", "payments", "catalog",
-                                     "recommendations", "shipping",  "users",    "search"};
-constexpr const char* kOrigins[] = {"AWS::EC2::Instance", "AWS::ECS::Container",
-                                    "AWS::ElasticBeanstalk::Environment", "AWS::EKS::Container"};
-constexpr const char* kPaths[] = {"/api/cart", "/api/orders/42", "/checkout",      "/items?page=3",
-                                  "/health",   "/api/users/me",  "/search?q=shoes"};
+using bench::kOrigins;
+using bench::kPaths;
+using bench::kServices;
 
 // Documents in arrival order, batch by batch, from the load test's own generator; a fifth of
 // the multi-document traces continue in the next batch (so their summaries are recomputed from

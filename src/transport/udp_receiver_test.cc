@@ -85,6 +85,37 @@ UdpReceiverOptions TestOptions() {
   return options;
 }
 
+// A sink that holds the receive thread inside its first batch until released, so that later
+// datagrams pile up in the kernel.
+class StalledSink {
+ public:
+  DatagramSink Sink() {
+    return [this](std::span<const Datagram> batch) {
+      received_ += static_cast<int>(batch.size());
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return released_; });
+    };
+  }
+  // Waits (bounded) until the receive thread is stuck in the sink.
+  void WaitUntilStalled() const {
+    for (int i = 0; i < 200 && received_ == 0; ++i) std::this_thread::sleep_for(milliseconds(5));
+  }
+  void Release() {
+    {
+      std::lock_guard lock(mu_);
+      released_ = true;
+    }
+    cv_.notify_all();
+  }
+  int received() const { return received_.load(); }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool released_ = false;  // guarded by mu_
+  std::atomic<int> received_{0};
+};
+
 std::unique_ptr<UdpReceiver> StartReceiver(const UdpReceiverOptions& options, DatagramSink sink) {
   auto receiver = UdpReceiver::Start(options, std::move(sink));
   EXPECT_TRUE(receiver.ok()) << receiver.status().ToString();
@@ -170,60 +201,38 @@ TEST(UdpReceiverTest, StopReturnsPromptlyAndIsIdempotent) {
 TEST(UdpReceiverTest, StopDeliversDatagramsTheKernelAlreadyHolds) {
   // The sink stalls on its first batch while more datagrams queue up in the kernel; Stop must
   // still deliver them.
-  std::mutex mu;
-  std::condition_variable cv;
-  bool release = false;
-  std::atomic<int> received{0};
+  StalledSink stalled;
   UdpReceiverOptions options = TestOptions();
   options.batch_size = 1;  // 64 batches between checks for Stop: the rest is left to the drain
-  auto receiver = StartReceiver(options, [&](std::span<const Datagram> batch) {
-    received += static_cast<int>(batch.size());
-    std::unique_lock lock(mu);
-    cv.wait(lock, [&] { return release; });
-  });
+  auto receiver = StartReceiver(options, stalled.Sink());
   ASSERT_NE(receiver, nullptr);
   UdpSender sender(receiver->port());
   ASSERT_TRUE(sender.Send("first"));
-  for (int i = 0; i < 200 && received == 0; ++i) std::this_thread::sleep_for(milliseconds(5));
-  ASSERT_EQ(received.load(), 1);
+  stalled.WaitUntilStalled();
+  ASSERT_EQ(stalled.received(), 1);
   for (int i = 0; i < 100; ++i) ASSERT_TRUE(sender.Send(Payload(i)));  // fits a default buffer
   std::thread stopper([&] { receiver->Stop(); });
   std::this_thread::sleep_for(milliseconds(20));  // let Stop signal while the sink is stalled
-  {
-    std::lock_guard lock(mu);
-    release = true;
-  }
-  cv.notify_all();
+  stalled.Release();
   stopper.join();
-  EXPECT_EQ(received.load(), 101);
+  EXPECT_EQ(stalled.received(), 101);
   EXPECT_EQ(receiver->stats().kernel_drops, 0u);
 }
 
 TEST(UdpReceiverTest, CountsDatagramsTheKernelDropped) {
   // A tiny socket buffer and a stalled sink: the kernel must drop, and say so.
-  std::mutex mu;
-  std::condition_variable cv;
-  bool release = false;
-  std::atomic<int> received{0};
+  StalledSink stalled;
   UdpReceiverOptions options = TestOptions();
   options.socket_buffer_bytes = 4096;
   options.batch_size = 1;
-  auto receiver = StartReceiver(options, [&](std::span<const Datagram> batch) {
-    received += static_cast<int>(batch.size());
-    std::unique_lock lock(mu);
-    cv.wait(lock, [&] { return release; });
-  });
+  auto receiver = StartReceiver(options, stalled.Sink());
   ASSERT_NE(receiver, nullptr);
   UdpSender sender(receiver->port());
   ASSERT_TRUE(sender.Send("first"));
-  for (int i = 0; i < 200 && received == 0; ++i) std::this_thread::sleep_for(milliseconds(5));
+  stalled.WaitUntilStalled();
   constexpr int kMore = 200;
   for (int i = 0; i < kMore; ++i) ASSERT_TRUE(sender.Send(std::string(1000, 'x')));
-  {
-    std::lock_guard lock(mu);
-    release = true;
-  }
-  cv.notify_all();
+  stalled.Release();
   receiver->Stop();
   UdpReceiverStats stats = receiver->stats();
   EXPECT_GT(stats.kernel_drops, 0u);
