@@ -41,6 +41,74 @@ struct HttpInfo {
   std::string method;
   std::string user_agent;
   std::string client_ip;
+  bool operator==(const HttpInfo&) const = default;
+};
+
+// Root causes (spec traces-and-graphs.md §4): the path from the entry service to a culprit.
+struct RootCauseException {
+  std::string name;  // the exception's type
+  std::string message;
+  bool operator==(const RootCauseException&) const = default;
+};
+
+struct RootCauseEntity {
+  std::string name;
+  std::vector<RootCauseException> exceptions;  // fault and error causes only
+  std::optional<double> coverage;  // response-time causes only: share of the root's time
+  bool remote = false;             // a remote-call subsegment (namespace aws/remote)
+  bool operator==(const RootCauseEntity&) const = default;
+};
+
+struct RootCauseService {
+  std::string name;
+  std::vector<std::string> names;
+  std::string type;
+  std::string account_id;
+  bool inferred = false;
+  std::vector<RootCauseEntity> entity_path;  // the service's segment, then subsegments downwards
+  bool operator==(const RootCauseService&) const = default;
+};
+
+struct RootCause {
+  std::vector<RootCauseService> services;  // entry service first, culprit last
+  bool client_impacting = false;
+  bool operator==(const RootCause&) const = default;
+};
+
+// What the filter language's node view (service(){...}) and edge view (edge(){...}) read: one
+// segment of a node, or one call on an edge as the caller's subsegment recorded it. Not part of
+// the API's TraceSummary.
+struct EntityFacts {
+  bool root = false;  // this is the trace's root segment
+  bool fault = false;
+  bool error = false;
+  bool throttle = false;
+  bool in_progress = false;
+  std::optional<double> response_time;  // end − start; absent while in progress
+  std::optional<HttpInfo> http;
+  std::string user;
+  std::string availability_zone;
+  std::string instance_id;
+  std::string resource_arn;
+  bool operator==(const EntityFacts&) const = default;
+};
+
+// A node of the trace's service graph: a real service (its segments) or an inferred one (the
+// inferred segments made from callers' aws/remote/SQL subsegments).
+struct TraceNode {
+  ServiceId id;
+  bool inferred = false;
+  bool root = false;  // the trace's entry point
+  std::vector<EntityFacts> segments;
+  bool operator==(const TraceNode&) const = default;
+};
+
+// Calls from one node to another in this trace, as recorded by the caller.
+struct TraceEdge {
+  uint32_t source = 0;  // index into TraceSummary::nodes
+  uint32_t destination = 0;
+  std::vector<EntityFacts> calls;
+  bool operator==(const TraceEdge&) const = default;
 };
 
 struct TraceSummary {
@@ -60,6 +128,12 @@ struct TraceSummary {
   std::vector<std::string> instance_ids;
   std::vector<std::string> availability_zones;
   std::optional<ServiceId> entry_point;  // the root segment's service
+  std::vector<RootCause> fault_root_causes;
+  std::vector<RootCause> error_root_causes;
+  std::vector<RootCause> response_time_root_causes;
+  // The trace's service graph, for the filter's node and edge views; nodes sorted by id.
+  std::vector<TraceNode> nodes;
+  std::vector<TraceEdge> edges;
   // Set by the store: 1 on the first write, +1 on every write that touches the trace.
   uint32_t revision = 0;
   // Set by the store: when the trace last received a document (server clock).
