@@ -26,10 +26,11 @@ LAYER_DEPENDENCIES = {
     "core": set(),
     "model": {"core"},
     "storage": {"core", "model"},
+    "filter": {"core", "model"},
     "query": {"core", "model", "storage"},
     "ingest": {"core", "model", "storage", "query"},
     "transport": {"core"},
-    "api": {"core", "model", "storage", "query", "ingest", "transport"},
+    "api": {"core", "model", "storage", "filter", "query", "ingest", "transport"},
 }
 
 # Folders whose files may include every module.
@@ -38,7 +39,7 @@ UNRESTRICTED_FOLDERS = {"apps", "bench"}
 # Third-party library -> (how its headers are spelled, the folders allowed to include them).
 # A folder is a module name under src/ or a top-level folder (apps, bench).
 THIRD_PARTY_HOMES = {
-    "simdjson": (re.compile(r"^simdjson\.h$"), {"model", "query", "api"}),
+    "simdjson": (re.compile(r"^simdjson\.h$"), {"model", "filter", "query", "api"}),
     "Boost": (re.compile(r"^boost/"), {"transport"}),
     "LMDB": (re.compile(r"^lmdb\.h$"), {"storage"}),
     "zstd": (re.compile(r"^(zstd|zstd_errors|zdict)\.h$"), {"storage"}),

@@ -101,9 +101,9 @@ class CheckLayeringTest(unittest.TestCase):
         self.assertEqual(code, 0, output)
 
     def test_unknown_module_fails(self):
-        self.assert_violation({"src/filter/CMakeLists.txt": "",
-                               "src/filter/parser.h": '#include "core/status.h"\n'},
-                              "src/filter/CMakeLists.txt:1: unknown module 'filter'")
+        self.assert_violation({"src/telepathy/CMakeLists.txt": "",
+                               "src/telepathy/mind.h": '#include "core/status.h"\n'},
+                              "src/telepathy/CMakeLists.txt:1: unknown module 'telepathy'")
 
 
 if __name__ == "__main__":
