@@ -1,6 +1,8 @@
 #include "api/trace_summary_json.h"
 
+#include <string_view>
 #include <variant>
+#include <vector>
 
 namespace roentgen::api {
 namespace {
@@ -37,6 +39,56 @@ void WriteDetails(JsonOutput& out, std::string_view list, std::string_view key,
                   const std::vector<std::string>& values) {
   out.Key(list).BeginArray();
   for (const std::string& value : values) out.BeginObject().Member(key, value).EndObject();
+  out.EndArray();
+}
+
+// Which root-cause list is written: fault and error entities carry Exceptions, response-time
+// entities Coverage.
+enum class RootCauseKind { kFaultOrError, kResponseTime };
+
+void WriteRootCauseEntity(JsonOutput& out, const model::RootCauseEntity& entity,
+                          RootCauseKind kind) {
+  out.BeginObject().Member("Name", entity.name);
+  if (kind == RootCauseKind::kFaultOrError) {
+    out.Key("Exceptions").BeginArray();
+    for (const model::RootCauseException& exception : entity.exceptions) {
+      out.BeginObject();
+      out.MemberIfNotEmpty("Name", exception.name);
+      out.MemberIfNotEmpty("Message", exception.message);
+      out.EndObject();
+    }
+    out.EndArray();
+  } else if (entity.coverage) {
+    out.MemberDouble("Coverage", *entity.coverage);
+  }
+  out.Member("Remote", entity.remote);
+  out.EndObject();
+}
+
+// FaultRootCauses / ErrorRootCauses / ResponseTimeRootCauses (api.md "FaultRootCause" etc.).
+void WriteRootCauses(JsonOutput& out, std::string_view key,
+                     const std::vector<model::RootCause>& causes, RootCauseKind kind) {
+  out.Key(key).BeginArray();
+  for (const model::RootCause& cause : causes) {
+    out.BeginObject().Key("Services").BeginArray();
+    for (const model::RootCauseService& service : cause.services) {
+      out.BeginObject().Member("Name", service.name).Key("Names").BeginArray();
+      for (const std::string& name : service.names) out.String(name);
+      out.EndArray();
+      out.MemberIfNotEmpty("Type", service.type);
+      out.MemberIfNotEmpty("AccountId", service.account_id);
+      out.Key("EntityPath").BeginArray();
+      for (const model::RootCauseEntity& entity : service.entity_path) {
+        WriteRootCauseEntity(out, entity, kind);
+      }
+      out.EndArray();
+      out.Member("Inferred", service.inferred);
+      out.EndObject();
+    }
+    out.EndArray();
+    out.Member("ClientImpacting", cause.client_impacting);
+    out.EndObject();
+  }
   out.EndArray();
 }
 
@@ -92,10 +144,11 @@ void WriteTraceSummary(JsonOutput& out, const model::TraceSummary& summary,
     out.Key("EntryPoint");
     WriteServiceId(out, *summary.entry_point);
   }
-  // Root-cause analysis arrives with the service graph; the lists are present and empty.
-  out.Key("FaultRootCauses").BeginArray().EndArray();
-  out.Key("ErrorRootCauses").BeginArray().EndArray();
-  out.Key("ResponseTimeRootCauses").BeginArray().EndArray();
+  WriteRootCauses(out, "FaultRootCauses", summary.fault_root_causes, RootCauseKind::kFaultOrError);
+  WriteRootCauses(out, "ErrorRootCauses", summary.error_root_causes, RootCauseKind::kFaultOrError);
+  WriteRootCauses(out, "ResponseTimeRootCauses", summary.response_time_root_causes,
+                  RootCauseKind::kResponseTime);
+  // nodes and edges are internal (the filter's node and edge views): never written.
   out.MemberInt("Revision", summary.revision);
   if (with_matched_event_time) out.MemberDouble("MatchedEventTime", summary.updated_at);
   out.EndObject();

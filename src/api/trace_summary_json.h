@@ -8,6 +8,10 @@
 namespace roentgen::api {
 
 // Writes one TraceSummary object. `with_matched_event_time` adds MatchedEventTime (Event queries).
+// Root causes take X-Ray's shape: {Services: [{Name, Names, Type, AccountId, EntityPath: [{Name,
+// Exceptions: [{Name, Message}], Remote} or, for response time, {Name, Coverage, Remote}],
+// Inferred}], ClientImpacting}; empty strings are omitted. The trace graph (nodes, edges) is
+// internal and not written.
 void WriteTraceSummary(JsonOutput& out, const model::TraceSummary& summary,
                        bool with_matched_event_time);
 

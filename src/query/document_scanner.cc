@@ -19,6 +19,16 @@ constexpr int kMaxEntityDepth = 600;
 constexpr size_t kMaxAnnotationKeyLength = 500;
 constexpr size_t kMaxAnnotationStringLength = 1000;
 
+// An http object as read field by field. The string views point into the parser's buffers.
+struct HttpScratch {
+  std::string_view url;
+  std::string_view method;
+  std::string_view user_agent;
+  std::string_view client_ip;
+  std::optional<int32_t> status;
+  bool traced = false;  // request.traced
+};
+
 // What one entity (the document or an embedded subsegment) says about itself. The string views
 // point into the parser's buffers and live until the next Scan.
 struct EntityScratch {
@@ -35,7 +45,24 @@ struct EntityScratch {
   bool has_sql = false;
   std::string_view http_json;
   std::string_view aws_json;
+  // Read field by field: the http block of a segment, or of any entity with kEntities.
+  std::optional<HttpScratch> http;
+  // kEntities only.
+  std::string_view resource_names;  // aws.resource_names[0]
+  std::string_view table_name;
+  std::string_view function_name;
+  std::string_view queue_url;
+  std::string_view bucket_name;
+  uint32_t first_exception = 0;
+  uint32_t exception_count = 0;
+  std::optional<model::EntityId> cause_id;
 };
+
+// The queue name at the end of an SQS queue URL (https://sqs.<region>.amazonaws.com/<acct>/<q>).
+std::string_view QueueName(std::string_view url) {
+  const size_t slash = url.rfind('/');
+  return slash == std::string_view::npos ? url : url.substr(slash + 1);
+}
 
 // Reads a string member; anything else (wrong type) leaves *out untouched.
 void ReadString(od::value& value, std::string_view* out) {
@@ -53,12 +80,22 @@ void ReadBool(od::value& value, bool* out) {
 
 class Walker {
  public:
-  Walker(model::DocumentKind kind, bool collect_remote_calls, DocumentFacts* facts)
-      : kind_(kind), collect_remote_calls_(collect_remote_calls), facts_(facts) {}
+  Walker(model::DocumentKind kind, ScanDetail detail, DocumentFacts* facts)
+      : kind_(kind),
+        collect_remote_calls_(detail == ScanDetail::kRemoteCalls),
+        collect_entities_(detail == ScanDetail::kEntities),
+        facts_(facts) {}
 
-  error_code Entity(od::object& object, bool top, int depth) {
+  // Reads one entity; `parent` is the index in facts_->entities of the enclosing one (-1: none).
+  error_code Entity(od::object& object, bool top, int depth, int32_t parent) {
     if (depth > kMaxEntityDepth) return simdjson::DEPTH_ERROR;
     const bool structured_top = top && kind_ == model::DocumentKind::kSegment;
+    // Entities are stored in pre-order: this one's slot is taken before its children's.
+    int32_t slot = -1;
+    if (collect_entities_) {
+      slot = static_cast<int32_t>(facts_->entities.size());
+      facts_->entities.emplace_back().parent = parent;
+    }
     EntityScratch e;
     for (auto field_result : object) {
       od::field field;
@@ -76,7 +113,14 @@ class Walker {
               if (error_code err = SegmentAws(value); err) return err;
             } else if (collect_remote_calls_) {
               RawObject(value, &e.aws_json);
+            } else if (collect_entities_) {
+              if (error_code err = SubsegmentAws(value, &e); err) return err;
             }
+          }
+          break;
+        case 'c':
+          if (collect_entities_ && key == "cause") {
+            if (error_code err = Cause(value, &e); err) return err;
           }
           break;
         case 'e':
@@ -92,8 +136,8 @@ class Walker {
           break;
         case 'h':
           if (key == "http") {
-            if (structured_top) {
-              if (error_code err = SegmentHttp(value); err) return err;
+            if (structured_top || collect_entities_) {
+              if (error_code err = Http(value, &e.http); err) return err;
             } else if (collect_remote_calls_) {
               RawObject(value, &e.http_json);
             }
@@ -125,7 +169,7 @@ class Walker {
             double d;
             if (value.get_double().get(d) == SUCCESS) e.start_time = d;
           } else if (key == "subsegments") {
-            if (error_code err = Subsegments(value, depth); err) return err;
+            if (error_code err = Subsegments(value, depth, slot); err) return err;
           } else if (key == "sql") {
             od::json_type type;
             if (value.type().get(type) == SUCCESS) e.has_sql = type == od::json_type::object;
@@ -145,12 +189,21 @@ class Walker {
           break;
       }
     }
-    Fold(e, top);
+    Fold(e, top, structured_top);
+    if (slot >= 0) FoldEntity(e, &facts_->entities[static_cast<size_t>(slot)]);
     return SUCCESS;
   }
 
  private:
-  void Fold(const EntityScratch& e, bool top) {
+  void Fold(const EntityScratch& e, bool top, bool structured_top) {
+    if (structured_top && e.http) {
+      model::HttpInfo& info = facts_->http.emplace();
+      info.url.assign(e.http->url);
+      info.method.assign(e.http->method);
+      info.user_agent.assign(e.http->user_agent);
+      info.client_ip.assign(e.http->client_ip);
+      info.status = e.http->status;
+    }
     // An end_time next to "in_progress": true does not count: the SDK says the work goes on
     // (the same rule as model::SegmentDocument::end_time).
     if (e.end_time && !e.in_progress &&
@@ -186,7 +239,43 @@ class Walker {
     }
   }
 
-  error_code Subsegments(od::value& value, int depth) {
+  TextRef Keep(std::string_view s) {
+    TextRef ref{static_cast<uint32_t>(facts_->text.size()), static_cast<uint32_t>(s.size())};
+    facts_->text.append(s);
+    return ref;
+  }
+
+  void FoldEntity(const EntityScratch& e, ScannedEntity* out) {
+    out->id = e.id;
+    out->name = Keep(e.name);
+    out->name_space = Keep(e.name_space);
+    out->start_time = e.start_time;
+    if (!e.in_progress) out->end_time = e.end_time;
+    out->fault = e.fault;
+    out->error = e.error;
+    out->throttle = e.throttle;
+    out->traced = e.traced || (e.http && e.http->traced);
+    out->has_sql = e.has_sql;
+    if (e.http) {
+      out->http = ScannedHttp{.url = Keep(e.http->url),
+                              .method = Keep(e.http->method),
+                              .user_agent = Keep(e.http->user_agent),
+                              .client_ip = Keep(e.http->client_ip),
+                              .status = e.http->status};
+    }
+    for (std::string_view resource :
+         {e.resource_names, e.table_name, e.function_name, QueueName(e.queue_url), e.bucket_name}) {
+      if (resource.empty()) continue;
+      out->resource_name = Keep(resource);
+      break;
+    }
+    out->has_table_name = !e.table_name.empty();
+    out->first_exception = e.first_exception;
+    out->exception_count = e.exception_count;
+    out->cause_id = e.cause_id;
+  }
+
+  error_code Subsegments(od::value& value, int depth, int32_t parent) {
     od::array array;
     if (value.get_array().get(array) != SUCCESS) return SUCCESS;
     for (auto element_result : array) {
@@ -194,7 +283,7 @@ class Walker {
       if (error_code err = std::move(element_result).get(element); err) return err;
       od::object child;
       if (element.get_object().get(child) != SUCCESS) continue;
-      if (error_code err = Entity(child, /*top=*/false, depth + 1); err) return err;
+      if (error_code err = Entity(child, /*top=*/false, depth + 1, parent); err) return err;
     }
     return SUCCESS;
   }
@@ -270,10 +359,11 @@ class Walker {
     return SUCCESS;
   }
 
-  error_code SegmentHttp(od::value& value) {
+  // Reads an http object into *out (left absent when the value is not an object).
+  error_code Http(od::value& value, std::optional<HttpScratch>* out) {
     od::object http;
     if (value.get_object().get(http) != SUCCESS) return SUCCESS;
-    model::HttpInfo info;
+    HttpScratch& info = out->emplace();
     for (auto field_result : http) {
       od::field field;
       if (error_code err = std::move(field_result).get(field); err) return err;
@@ -300,6 +390,8 @@ class Walker {
             ReadString(pv, &info.user_agent);
           } else if (part_key == "client_ip") {
             ReadString(pv, &info.client_ip);
+          } else if (part_key == "traced") {
+            ReadBool(pv, &info.traced);
           }
         } else if (part_key == "status") {
           int64_t status;
@@ -311,7 +403,90 @@ class Walker {
         }
       }
     }
-    facts_->http = std::move(info);
+    return SUCCESS;
+  }
+
+  // A subsegment's aws object: what names the resource it called.
+  error_code SubsegmentAws(od::value& value, EntityScratch* e) {
+    od::object aws;
+    if (value.get_object().get(aws) != SUCCESS) return SUCCESS;
+    for (auto field_result : aws) {
+      od::field field;
+      if (error_code err = std::move(field_result).get(field); err) return err;
+      std::string_view key;
+      if (error_code err = field.unescaped_key().get(key); err) return err;
+      od::value v = field.value();
+      if (key == "table_name") {
+        ReadString(v, &e->table_name);
+      } else if (key == "function_name") {
+        ReadString(v, &e->function_name);
+      } else if (key == "queue_url") {
+        ReadString(v, &e->queue_url);
+      } else if (key == "bucket_name") {
+        ReadString(v, &e->bucket_name);
+      } else if (key == "resource_names") {
+        od::array names;
+        if (v.get_array().get(names) != SUCCESS) continue;
+        for (auto name_result : names) {
+          od::value name;
+          if (error_code err = std::move(name_result).get(name); err) return err;
+          ReadString(name, &e->resource_names);
+          if (!e->resource_names.empty()) break;
+        }
+      }
+    }
+    return SUCCESS;
+  }
+
+  // "cause": an object whose "exceptions" list the entity's exceptions, or the id of an
+  // exception recorded elsewhere.
+  error_code Cause(od::value& value, EntityScratch* e) {
+    od::json_type type;
+    if (error_code err = value.type().get(type); err) return err;
+    if (type == od::json_type::string) {
+      std::string_view id;
+      if (value.get_string().get(id) == SUCCESS) e->cause_id = model::ParseEntityId(id);
+      return SUCCESS;
+    }
+    od::object cause;
+    if (value.get_object().get(cause) != SUCCESS) return SUCCESS;
+    for (auto field_result : cause) {
+      od::field field;
+      if (error_code err = std::move(field_result).get(field); err) return err;
+      std::string_view key;
+      if (error_code err = field.unescaped_key().get(key); err) return err;
+      if (key != "exceptions") continue;
+      od::value v = field.value();
+      od::array exceptions;
+      if (v.get_array().get(exceptions) != SUCCESS) continue;
+      e->first_exception = static_cast<uint32_t>(facts_->exceptions.size());
+      for (auto exception_result : exceptions) {
+        od::value element;
+        if (error_code err = std::move(exception_result).get(element); err) return err;
+        od::object exception;
+        if (element.get_object().get(exception) != SUCCESS) continue;
+        ScannedException out;
+        for (auto exception_field_result : exception) {
+          od::field exception_field;
+          if (error_code err = std::move(exception_field_result).get(exception_field); err) {
+            return err;
+          }
+          std::string_view exception_key;
+          if (error_code err = exception_field.unescaped_key().get(exception_key); err) return err;
+          od::value ev = exception_field.value();
+          std::string_view string;
+          if (exception_key == "id") {
+            if (ev.get_string().get(string) == SUCCESS) out.id = model::ParseEntityId(string);
+          } else if (exception_key == "type") {
+            if (ev.get_string().get(string) == SUCCESS) out.type = Keep(string);
+          } else if (exception_key == "message") {
+            if (ev.get_string().get(string) == SUCCESS) out.message = Keep(string);
+          }
+        }
+        facts_->exceptions.push_back(out);
+      }
+      e->exception_count = static_cast<uint32_t>(facts_->exceptions.size()) - e->first_exception;
+    }
     return SUCCESS;
   }
 
@@ -324,6 +499,7 @@ class Walker {
 
   const model::DocumentKind kind_;
   const bool collect_remote_calls_;
+  const bool collect_entities_;
   DocumentFacts* const facts_;
 };
 
@@ -357,9 +533,9 @@ DocumentScanner::DocumentScanner() : impl_(std::make_unique<Impl>()) {}
 DocumentScanner::~DocumentScanner() = default;
 
 void DocumentFacts::Clear() {
-  for (std::string* text :
+  for (std::string* field :
        {&name, &origin, &user, &resource_arn, &account_id, &instance_id, &availability_zone}) {
-    text->clear();
+    field->clear();
   }
   fault = error = embedded_in_progress = any_throttle = false;
   http.reset();
@@ -367,10 +543,13 @@ void DocumentFacts::Clear() {
   annotations.clear();
   embedded_ids.clear();
   remote_calls.clear();
+  entities.clear();
+  exceptions.clear();
+  text.clear();
 }
 
-Status DocumentScanner::Scan(std::string_view json, model::DocumentKind kind,
-                             bool collect_remote_calls, DocumentFacts* facts) {
+Status DocumentScanner::Scan(std::string_view json, model::DocumentKind kind, ScanDetail detail,
+                             DocumentFacts* facts) {
   facts->Clear();
   std::string& buffer = impl_->buffer;
   buffer.assign(json);
@@ -380,8 +559,8 @@ Status DocumentScanner::Scan(std::string_view json, model::DocumentKind kind,
   od::object object;
   if (!err) err = document.get_object().get(object);
   if (!err) {
-    Walker walker(kind, collect_remote_calls, facts);
-    err = walker.Entity(object, /*top=*/true, 0);
+    Walker walker(kind, detail, facts);
+    err = walker.Entity(object, /*top=*/true, 0, /*parent=*/-1);
   }
   if (err) {
     facts->Clear();

@@ -1,12 +1,14 @@
 // query/document_scanner.h — reads, in one simdjson On-Demand pass (no DOM), the facts that the
 // summarizer and the trace assembler need from one stored segment document: its service
 // identity, flags and http block, every embedded subsegment id, the latest end time, annotations,
-// and (on request) the downstream calls that may yield inferred segments.
+// and on request either the downstream calls that may yield inferred segments (for the trace
+// assembler) or the document's entity tree (for the summarizer's graph and root causes).
 // Internal to query/. The document is trusted to be one validated by model::SegmentParser, but a
 // malformed one is reported as an error, never a crash.
 // Thread-safety: a DocumentScanner owns a reusable parser and buffer; use one per thread.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -37,6 +39,62 @@ struct RemoteCall {
   std::string aws_json;   // the "aws" object's text exactly as sent; empty when absent
 };
 
+// A piece of DocumentFacts::text (ScanDetail::kEntities keeps every entity string there, so a
+// reused DocumentFacts scans without allocating).
+struct TextRef {
+  uint32_t offset = 0;
+  uint32_t size = 0;
+};
+
+// One exception of an entity's "cause" object.
+struct ScannedException {
+  std::optional<model::EntityId> id;
+  TextRef type;
+  TextRef message;
+};
+
+// An entity's http block, field by field.
+struct ScannedHttp {
+  TextRef url;
+  TextRef method;
+  TextRef user_agent;
+  TextRef client_ip;
+  std::optional<int32_t> status;
+};
+
+// One entity of a document (ScanDetail::kEntities): its top-level entity or an embedded
+// subsegment. Strings are empty when absent or not strings.
+struct ScannedEntity {
+  std::optional<model::EntityId> id;
+  int32_t parent = -1;  // index in DocumentFacts::entities of the enclosing entity; -1 for the top
+  TextRef name;
+  TextRef name_space;
+  EpochSeconds start_time = 0;
+  std::optional<EpochSeconds> end_time;  // absent while in progress ("in_progress" or no end)
+  bool fault = false;
+  bool error = false;
+  bool throttle = false;
+  bool traced = false;              // "traced": true at the top level or in http.request
+  bool has_sql = false;             // carries an "sql" object
+  std::optional<ScannedHttp> http;  // absent without an "http" object
+  // From the "aws" object of a subsegment: the resource it called, the first non-empty of
+  // resource_names[0], table_name, function_name, the queue name in queue_url, bucket_name.
+  TextRef resource_name;
+  bool has_table_name = false;  // aws.table_name is a non-empty string
+  // This entity's exceptions: DocumentFacts::exceptions[first_exception, +exception_count).
+  uint32_t first_exception = 0;
+  uint32_t exception_count = 0;
+  // "cause" given as the id of an exception recorded elsewhere in the trace.
+  std::optional<model::EntityId> cause_id;
+};
+
+// How much of a document DocumentScanner::Scan reads beyond the summary fields.
+enum class ScanDetail {
+  kSummary,      // DocumentFacts without remote_calls, entities, exceptions and text
+  kRemoteCalls,  // plus remote_calls (the trace assembler)
+  kEntities,     // plus entities, exceptions and text (the summarizer)
+};
+
 // An annotation that passes X-Ray's rules (see IsIndexableAnnotationKey below).
 struct ScannedAnnotation {
   std::string key;
@@ -62,9 +120,18 @@ struct DocumentFacts {
   bool any_throttle = false;                   // the document or an embedded subsegment throttled
   std::vector<ScannedAnnotation> annotations;  // indexable ones only, in document order
   std::vector<model::EntityId> embedded_ids;   // every embedded subsegment's id (post-order)
-  // Filled only when asked for: the document itself (if an independent subsegment) and every
+  // ScanDetail::kRemoteCalls only: the document itself (if an independent subsegment) and every
   // embedded subsegment with namespace "aws" or "remote" (post-order).
   std::vector<RemoteCall> remote_calls;
+  // ScanDetail::kEntities only: the top-level entity, then every embedded subsegment in
+  // pre-order (a parent comes before its children); their exceptions; the text they refer to.
+  std::vector<ScannedEntity> entities;
+  std::vector<ScannedException> exceptions;
+  std::string text;
+
+  std::string_view Text(TextRef ref) const {
+    return std::string_view(text).substr(ref.offset, ref.size);
+  }
 
   // Empties every member but keeps the memory, so a reused DocumentFacts scans without
   // allocating (the summarizer runs on the writer thread for every write).
@@ -86,7 +153,7 @@ class DocumentScanner {
   // Scans `json` (one document object). `kind` says whether its top level is a segment (whose
   // aws/http blocks are read field by field) or an independent subsegment. Replaces *facts.
   // Corruption if the text is not a JSON object.
-  Status Scan(std::string_view json, model::DocumentKind kind, bool collect_remote_calls,
+  Status Scan(std::string_view json, model::DocumentKind kind, ScanDetail detail,
               DocumentFacts* facts);
 
  private:

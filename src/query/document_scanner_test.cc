@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <string>
+#include <vector>
 
 #include "query/test_documents.h"
 
@@ -43,7 +44,7 @@ TEST(DocumentScannerTest, PythonFullSegment) {
   DocumentFacts facts;
   ASSERT_TRUE(scanner
                   .Scan(UdpSample("aws-xray-sdk-python-0.95/01-sample-py-full.segment.datagram"),
-                        DocumentKind::kSegment, /*collect_remote_calls=*/true, &facts)
+                        DocumentKind::kSegment, ScanDetail::kRemoteCalls, &facts)
                   .ok());
   EXPECT_EQ(facts.name, "sample-py-full");
   EXPECT_EQ(facts.user, "alice");
@@ -97,7 +98,7 @@ TEST(DocumentScannerTest, RemoteCallsOnlyWhenAsked) {
   ASSERT_TRUE(
       scanner
           .Scan(UdpSample("aws-xray-sdk-node-3.12.0/01-sample-node-manual.segment.datagram"),
-                DocumentKind::kSegment, /*collect_remote_calls=*/false, &facts)
+                DocumentKind::kSegment, ScanDetail::kSummary, &facts)
           .ok());
   EXPECT_TRUE(facts.remote_calls.empty());
   EXPECT_TRUE(facts.error);
@@ -106,7 +107,7 @@ TEST(DocumentScannerTest, RemoteCallsOnlyWhenAsked) {
   ASSERT_TRUE(
       scanner
           .Scan(UdpSample("aws-xray-sdk-node-3.12.0/01-sample-node-manual.segment.datagram"),
-                DocumentKind::kSegment, /*collect_remote_calls=*/true, &facts)
+                DocumentKind::kSegment, ScanDetail::kRemoteCalls, &facts)
           .ok());
   ASSERT_EQ(facts.remote_calls.size(), 1u);
   EXPECT_EQ(facts.remote_calls[0].id, Id("c72adfce8ad45160"));
@@ -120,7 +121,7 @@ TEST(DocumentScannerTest, SegmentAwsBlockAndIndependentSubsegmentTopLevel) {
     "origin":"AWS::EC2::Instance","resource_arn":"arn:aws:ec2:x",
     "aws":{"account_id":"123456789012","ec2":{"instance_id":"i-1","availability_zone":"az-1"}},
     "throttle":true})";
-  ASSERT_TRUE(scanner.Scan(segment, DocumentKind::kSegment, true, &facts).ok());
+  ASSERT_TRUE(scanner.Scan(segment, DocumentKind::kSegment, ScanDetail::kRemoteCalls, &facts).ok());
   EXPECT_EQ(facts.origin, "AWS::EC2::Instance");
   EXPECT_EQ(facts.resource_arn, "arn:aws:ec2:x");
   EXPECT_EQ(facts.account_id, "123456789012");
@@ -134,7 +135,8 @@ TEST(DocumentScannerTest, SegmentAwsBlockAndIndependentSubsegmentTopLevel) {
       R"({"type":"subsegment","id":"2222222222222222","parent_id":"1111111111111111",)"
       R"("name":"DynamoDB","namespace":"aws","start_time":1,"in_progress":true,)"
       R"("aws":{"table_name":"t", "operation":"GetItem"},"traced":true})";
-  ASSERT_TRUE(scanner.Scan(subsegment, DocumentKind::kSubsegment, true, &facts).ok());
+  ASSERT_TRUE(
+      scanner.Scan(subsegment, DocumentKind::kSubsegment, ScanDetail::kRemoteCalls, &facts).ok());
   EXPECT_TRUE(facts.account_id.empty());
   ASSERT_EQ(facts.remote_calls.size(), 1u);
   EXPECT_EQ(facts.remote_calls[0].aws_json, R"({"table_name":"t", "operation":"GetItem"})");
@@ -149,7 +151,7 @@ TEST(DocumentScannerTest, EmbeddedInProgressAndThrottle) {
     "subsegments":[{"id":"2222222222222222","name":"a","start_time":1,"end_time":7,
       "subsegments":[{"id":"3333333333333333","name":"b","start_time":2,"in_progress":true,
                       "end_time":9,"throttle":true}]}]})";
-  ASSERT_TRUE(scanner.Scan(doc, DocumentKind::kSegment, false, &facts).ok());
+  ASSERT_TRUE(scanner.Scan(doc, DocumentKind::kSegment, ScanDetail::kSummary, &facts).ok());
   EXPECT_TRUE(facts.embedded_in_progress);
   EXPECT_TRUE(facts.any_throttle);
   EXPECT_DOUBLE_EQ(facts.latest_end.value(), 7);  // not 9: "b" is still in progress
@@ -160,15 +162,77 @@ TEST(DocumentScannerTest, MalformedJsonIsCorruption) {
   DocumentScanner scanner;
   DocumentFacts facts;
   facts.name = "stale";
-  Status status =
-      scanner.Scan(R"({"id":"1111111111111111","name":)", DocumentKind::kSegment, false, &facts);
+  Status status = scanner.Scan(R"({"id":"1111111111111111","name":)", DocumentKind::kSegment,
+                               ScanDetail::kSummary, &facts);
   EXPECT_EQ(status.code(), StatusCode::kCorruption);
   EXPECT_TRUE(facts.name.empty());
-  EXPECT_EQ(scanner.Scan("[1,2]", DocumentKind::kSegment, false, &facts).code(),
+  EXPECT_EQ(scanner.Scan("[1,2]", DocumentKind::kSegment, ScanDetail::kSummary, &facts).code(),
             StatusCode::kCorruption);
   // The scanner is still usable afterwards.
-  EXPECT_TRUE(scanner.Scan(R"({"name":"ok"})", DocumentKind::kSegment, false, &facts).ok());
+  EXPECT_TRUE(
+      scanner.Scan(R"({"name":"ok"})", DocumentKind::kSegment, ScanDetail::kSummary, &facts).ok());
   EXPECT_EQ(facts.name, "ok");
+}
+
+TEST(DocumentScannerTest, EntitiesInPreOrderWithTheirCallDetails) {
+  DocumentScanner scanner;
+  DocumentFacts facts;
+  const std::string doc =
+      R"({"id":"a100000000000001","name":"web","start_time":1,"end_time":2,"throttle":true,)"
+      R"("http":{"request":{"url":"/cart"},"response":{"status":500}},"subsegments":[)"
+      R"({"id":"5100000000000001","name":"outer","start_time":1.1,"end_time":1.9,)"
+      R"("cause":"e100000000000009","subsegments":[{"id":"5100000000000002","name":"dynamodb",)"
+      R"("namespace":"aws","start_time":1.2,"in_progress":true,"fault":true,)"
+      R"("aws":{"table_name":"carts","resource_names":["carts-v2"]},)"
+      R"("cause":{"exceptions":[{"id":"e100000000000001","type":"Boom","message":"m1",)"
+      R"("stack":[{"path":"x"}]},{"message":"m2"}]}}]},)"
+      R"({"id":"5100000000000003","name":"api","namespace":"remote","start_time":1.3,)"
+      R"("end_time":1.4,"http":{"request":{"url":"http://b/","method":"POST","traced":true},)"
+      R"("response":{"status":429}},"aws":{"queue_url":"https://sqs/1/orders"}}]})";
+  ASSERT_TRUE(scanner.Scan(doc, DocumentKind::kSegment, ScanDetail::kEntities, &facts).ok());
+  ASSERT_EQ(facts.entities.size(), 4u);
+  const std::vector<int32_t> parents = {-1, 0, 1, 0};
+  const std::vector<std::string> names = {"web", "outer", "dynamodb", "api"};
+  for (size_t i = 0; i < 4; ++i) {
+    EXPECT_EQ(facts.entities[i].parent, parents[i]) << i;
+    EXPECT_EQ(facts.Text(facts.entities[i].name), names[i]) << i;
+  }
+  const ScannedEntity& top = facts.entities[0];
+  EXPECT_TRUE(top.throttle);
+  EXPECT_EQ(top.id, Id("a100000000000001"));
+  EXPECT_EQ(facts.http.value().status, 500);  // the segment's http block is read as before
+  EXPECT_EQ(facts.Text(top.http.value().url), "/cart");
+
+  const ScannedEntity& outer = facts.entities[1];
+  EXPECT_EQ(outer.cause_id, Id("e100000000000009"));
+  EXPECT_EQ(outer.exception_count, 0u);
+
+  const ScannedEntity& dynamodb = facts.entities[2];
+  EXPECT_EQ(facts.Text(dynamodb.name_space), "aws");
+  EXPECT_FALSE(dynamodb.end_time.has_value());  // in progress
+  EXPECT_TRUE(dynamodb.fault);
+  EXPECT_TRUE(dynamodb.has_table_name);
+  EXPECT_EQ(facts.Text(dynamodb.resource_name), "carts-v2");  // resource_names come first
+  ASSERT_EQ(dynamodb.exception_count, 2u);
+  const ScannedException& first = facts.exceptions[dynamodb.first_exception];
+  EXPECT_EQ(first.id, Id("e100000000000001"));
+  EXPECT_EQ(facts.Text(first.type), "Boom");
+  EXPECT_EQ(facts.Text(first.message), "m1");
+  EXPECT_EQ(facts.Text(facts.exceptions[dynamodb.first_exception + 1].message), "m2");
+
+  const ScannedEntity& api = facts.entities[3];
+  EXPECT_TRUE(api.traced);  // http.request.traced
+  ASSERT_TRUE(api.http.has_value());
+  EXPECT_EQ(facts.Text(api.http->method), "POST");
+  EXPECT_EQ(api.http->status, 429);
+  EXPECT_EQ(facts.Text(api.resource_name), "orders");
+  EXPECT_FALSE(api.has_table_name);
+
+  // Other modes leave the entity tree empty.
+  ASSERT_TRUE(scanner.Scan(doc, DocumentKind::kSegment, ScanDetail::kRemoteCalls, &facts).ok());
+  EXPECT_TRUE(facts.entities.empty());
+  EXPECT_TRUE(facts.exceptions.empty());
+  EXPECT_EQ(facts.remote_calls.size(), 2u);
 }
 
 }  // namespace

@@ -3,10 +3,37 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <ostream>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "query/test_documents.h"
+#include "query/trace_assembler.h"
+
+namespace roentgen::model {
+
+// Readable gtest output for the values compared below.
+void PrintTo(const ServiceId& id, std::ostream* os) { *os << id.name << " (" << id.type << ")"; }
+
+void PrintTo(const RootCause& cause, std::ostream* os) {
+  *os << "{client_impacting=" << cause.client_impacting;
+  for (const RootCauseService& service : cause.services) {
+    *os << " | " << service.name << " (" << service.type << (service.inferred ? ", inferred" : "")
+        << "):";
+    for (const RootCauseEntity& entity : service.entity_path) {
+      *os << " " << entity.name << (entity.remote ? "[remote]" : "");
+      if (entity.coverage) *os << "@" << *entity.coverage;
+      for (const RootCauseException& e : entity.exceptions) {
+        *os << "<" << e.name << ": " << e.message << ">";
+      }
+    }
+  }
+  *os << "}";
+}
+
+}  // namespace roentgen::model
 
 namespace roentgen::query {
 namespace {
@@ -64,8 +91,23 @@ TEST(SummarizerTest, PythonFullSegment) {
   EXPECT_EQ(s.http->client_ip, "10.1.2.3");
 
   const ServiceId svc = Service("sample-py-full");
-  EXPECT_THAT(s.service_ids, ElementsAre(svc));
+  // Its remote call to http://127.0.0.1:40419/inventory is not traced and has no child segment.
+  const ServiceId inventory = Service("http://127.0.0.1:40419/inventory", "remote");
+  EXPECT_THAT(s.service_ids, ElementsAre(inventory, svc));
   EXPECT_EQ(s.entry_point, svc);
+  // The root faulted because charge-card did.
+  ASSERT_EQ(s.fault_root_causes.size(), 1u);
+  const model::RootCause& cause = s.fault_root_causes[0];
+  EXPECT_TRUE(cause.client_impacting);
+  ASSERT_EQ(cause.services.size(), 1u);
+  EXPECT_EQ(cause.services[0].name, "sample-py-full");
+  ASSERT_EQ(cause.services[0].entity_path.size(), 2u);
+  EXPECT_EQ(cause.services[0].entity_path[0].name, "sample-py-full");
+  EXPECT_EQ(cause.services[0].entity_path[1].name, "charge-card");
+  EXPECT_FALSE(cause.services[0].entity_path[1].remote);  // namespace "local"
+  EXPECT_THAT(cause.services[0].entity_path[1].exceptions,
+              ElementsAre(model::RootCauseException{"RuntimeError", "card declined"}));
+  EXPECT_THAT(s.error_root_causes, IsEmpty());
   ASSERT_EQ(s.users.size(), 1u);
   EXPECT_EQ(s.users[0].user_name, "alice");
   EXPECT_THAT(s.users[0].service_ids, ElementsAre(svc));
@@ -370,6 +412,472 @@ TEST(SummarizerTest, NoDocuments) {
   EXPECT_EQ(s.id.ToString(), kTrace);
   EXPECT_FALSE(s.duration.has_value());
   EXPECT_THAT(s.service_ids, IsEmpty());
+}
+
+// ---- The trace graph and root causes ----
+
+model::RootCauseService CauseService(const ServiceId& id, std::vector<model::RootCauseEntity> path,
+                                     bool inferred = false) {
+  model::RootCauseService service;
+  service.name = id.name;
+  service.names = id.names;
+  service.type = id.type;
+  service.account_id = id.account_id;
+  service.inferred = inferred;
+  service.entity_path = std::move(path);
+  return service;
+}
+
+model::RootCauseEntity Step(std::string name, bool remote = false,
+                            std::vector<model::RootCauseException> exceptions = {}) {
+  model::RootCauseEntity entity;
+  entity.name = std::move(name);
+  entity.remote = remote;
+  entity.exceptions = std::move(exceptions);
+  return entity;
+}
+
+model::RootCauseEntity Covered(std::string name, double coverage, bool remote = false) {
+  model::RootCauseEntity entity = Step(std::move(name), remote);
+  entity.coverage = coverage;
+  return entity;
+}
+
+// Coverages rounded to 1e-9, so computed and expected ratios compare exactly.
+std::vector<model::RootCause> Rounded(std::vector<model::RootCause> causes) {
+  for (model::RootCause& cause : causes) {
+    for (model::RootCauseService& service : cause.services) {
+      for (model::RootCauseEntity& entity : service.entity_path) {
+        if (entity.coverage) entity.coverage = std::round(*entity.coverage * 1e9) / 1e9;
+      }
+    }
+  }
+  return causes;
+}
+
+const model::TraceNode* FindNode(const model::TraceSummary& s, std::string_view name) {
+  for (const model::TraceNode& node : s.nodes) {
+    if (node.id.name == name) return &node;
+  }
+  return nullptr;
+}
+
+// The edge between the nodes named `from` and `to`, or null.
+const model::TraceEdge* FindEdge(const model::TraceSummary& s, std::string_view from,
+                                 std::string_view to) {
+  for (const model::TraceEdge& edge : s.edges) {
+    if (s.nodes.at(edge.source).id.name == from && s.nodes.at(edge.destination).id.name == to) {
+      return &edge;
+    }
+  }
+  return nullptr;
+}
+
+// traces-and-graphs.md §10, at base time 100.
+std::vector<StoredDocument> WorkedExample() {
+  return {
+      MakeDocument(
+          Doc("a100000000000001",
+              R"("name":"web","origin":"AWS::EC2::Instance","start_time":100,"end_time":100.9,)"
+              R"("fault":true,"user":"u-7","annotations":{"tenant":"acme"},)"
+              R"("http":{"request":{"method":"GET","url":"/cart"},"response":{"status":500}},)"
+              R"("subsegments":[)"
+              R"({"id":"5100000000000001","name":"inventory","namespace":"remote","traced":true,)"
+              R"("start_time":100.05,"end_time":100.7,"fault":true,)"
+              R"("http":{"request":{"method":"GET","url":"http://inventory/items"},)"
+              R"("response":{"status":503}}},)"
+              R"({"id":"5200000000000002","name":"DynamoDB","namespace":"aws",)"
+              R"("start_time":100.71,"end_time":100.76,)"
+              R"("aws":{"operation":"GetItem","table_name":"carts","resource_names":["carts"]},)"
+              R"("http":{"response":{"status":200}}}])")),
+      MakeDocument(Doc("5400000000000004",
+                       R"("type":"subsegment","parent_id":"a100000000000001","name":"audit",)"
+                       R"("start_time":100.8,"end_time":101.4)")),
+      MakeDocument(Doc(
+          "b100000000000001",
+          R"("name":"inventory","origin":"AWS::ECS::Container","parent_id":"5100000000000001",)"
+          R"("start_time":100.06,"end_time":100.69,"fault":true,)"
+          R"("http":{"response":{"status":503}},)"
+          R"("cause":{"working_directory":"/srv","exceptions":[{"id":"e100000000000001",)"
+          R"("type":"TimeoutError","message":"db timeout","stack":[{"path":"a.py","line":1}]}]},)"
+          R"("subsegments":[{"id":"5300000000000003","name":"postgres","namespace":"remote",)"
+          R"("start_time":100.07,"end_time":100.68,"fault":true,)"
+          R"("sql":{"url":"postgres://db/inventory","sanitized_query":"SELECT 1"},)"
+          R"("cause":{"exceptions":[{"id":"e100000000000002","remote":true,)"
+          R"("message":"connection timed out"}]}}])"))};
+}
+
+TEST(SummarizerGraphTest, WorkedExampleEndToEnd) {
+  const std::vector<StoredDocument> docs = WorkedExample();
+  // The outcome does not depend on arrival order.
+  for (const std::vector<StoredDocument>& order :
+       {docs, std::vector<StoredDocument>{docs[2], docs[1], docs[0]}}) {
+    model::TraceSummary s = Summarize(order);
+    EXPECT_NEAR(s.duration.value(), 1.4, 1e-9);
+    EXPECT_NEAR(s.response_time.value(), 0.9, 1e-9);
+    EXPECT_TRUE(s.has_fault);
+    EXPECT_FALSE(s.has_error);
+    EXPECT_FALSE(s.has_throttle);
+    EXPECT_FALSE(s.is_partial);
+    ASSERT_TRUE(s.http.has_value());
+    EXPECT_EQ(s.http->method, "GET");
+    EXPECT_EQ(s.http->url, "/cart");
+    EXPECT_EQ(s.http->status, 500);
+
+    const ServiceId web = Service("web", "AWS::EC2::Instance");
+    const ServiceId inventory = Service("inventory", "AWS::ECS::Container");
+    const ServiceId carts = Service("carts", "AWS::DynamoDB::Table");
+    const ServiceId postgres = Service("postgres", "Database::SQL");
+    EXPECT_EQ(s.entry_point, web);
+    EXPECT_THAT(s.service_ids, ElementsAre(carts, inventory, postgres, web));
+    ASSERT_EQ(s.users.size(), 1u);
+    EXPECT_EQ(s.users[0].user_name, "u-7");
+    EXPECT_THAT(s.users[0].service_ids, ElementsAre(web));
+    ASSERT_EQ(s.annotations.at("tenant").size(), 1u);
+    EXPECT_THAT(s.annotations.at("tenant")[0].service_ids, ElementsAre(web));
+
+    // Nodes, sorted by id: inferred ones carry their caller subsegment's data.
+    ASSERT_EQ(s.nodes.size(), 4u);
+    for (size_t i = 0; i < 4; ++i) EXPECT_EQ(s.nodes[i].id, s.service_ids[i]);
+    const std::vector<std::pair<bool, bool>> inferred_root = {
+        {true, false}, {false, false}, {true, false}, {false, true}};
+    for (size_t i = 0; i < 4; ++i) {
+      EXPECT_EQ(s.nodes[i].inferred, inferred_root[i].first) << i;
+      EXPECT_EQ(s.nodes[i].root, inferred_root[i].second) << i;
+      ASSERT_EQ(s.nodes[i].segments.size(), 1u) << i;
+    }
+    const model::EntityFacts& carts_segment = s.nodes[0].segments[0];
+    EXPECT_FALSE(carts_segment.fault);
+    EXPECT_NEAR(carts_segment.response_time.value(), 0.05, 1e-9);
+    EXPECT_EQ(carts_segment.http.value().status, 200);
+    const model::EntityFacts& inventory_segment = s.nodes[1].segments[0];
+    EXPECT_TRUE(inventory_segment.fault);
+    EXPECT_FALSE(inventory_segment.root);
+    EXPECT_NEAR(inventory_segment.response_time.value(), 0.63, 1e-9);
+    EXPECT_TRUE(s.nodes[2].segments[0].fault);
+    EXPECT_NEAR(s.nodes[2].segments[0].response_time.value(), 0.61, 1e-9);
+    const model::EntityFacts& web_segment = s.nodes[3].segments[0];
+    EXPECT_TRUE(web_segment.root);
+    EXPECT_TRUE(web_segment.fault);
+    EXPECT_EQ(web_segment.user, "u-7");
+    EXPECT_NEAR(web_segment.response_time.value(), 0.9, 1e-9);
+    EXPECT_EQ(web_segment.http.value().url, "/cart");
+
+    // Edges, sorted by (source, destination): inventory→postgres, web→carts, web→inventory.
+    ASSERT_EQ(s.edges.size(), 3u);
+    const std::vector<std::pair<uint32_t, uint32_t>> ends = {{1, 2}, {3, 0}, {3, 1}};
+    for (size_t i = 0; i < 3; ++i) {
+      EXPECT_EQ(std::pair(s.edges[i].source, s.edges[i].destination), ends[i]) << i;
+      ASSERT_EQ(s.edges[i].calls.size(), 1u) << i;
+    }
+    EXPECT_TRUE(s.edges[0].calls[0].fault);
+    EXPECT_NEAR(s.edges[0].calls[0].response_time.value(), 0.61, 1e-9);
+    EXPECT_FALSE(s.edges[1].calls[0].fault);  // edge("web","carts") { ok }
+    EXPECT_NEAR(s.edges[1].calls[0].response_time.value(), 0.05, 1e-9);
+    // web → inventory as the caller's subsegment s1 saw it, not as b1 did.
+    const model::EntityFacts& s1 = s.edges[2].calls[0];
+    EXPECT_TRUE(s1.fault);
+    EXPECT_NEAR(s1.response_time.value(), 0.65, 1e-9);
+    EXPECT_EQ(s1.http.value().url, "http://inventory/items");
+    EXPECT_EQ(s1.http.value().status, 503);
+
+    // FaultRootCauses: web [web, inventory (Remote)] → inventory [inventory, postgres (Remote,
+    // "connection timed out")] → postgres (Database::SQL, Inferred) [postgres].
+    model::RootCause fault;
+    fault.client_impacting = true;
+    fault.services = {
+        CauseService(web, {Step("web"), Step("inventory", /*remote=*/true)}),
+        CauseService(inventory, {Step("inventory", false, {{"TimeoutError", "db timeout"}}),
+                                 Step("postgres", true, {{"", "connection timed out"}})}),
+        CauseService(postgres, {Step("postgres")}, /*inferred=*/true)};
+    EXPECT_THAT(s.fault_root_causes, ElementsAre(fault));
+    EXPECT_THAT(s.error_root_causes, IsEmpty());
+
+    // ResponseTimeRootCauses: the longest child at each step (s1 0.65 beats the async audit's 0.6).
+    model::RootCause slow;
+    slow.client_impacting = true;
+    slow.services = {CauseService(web, {Covered("web", 1), Covered("inventory", 0.65 / 0.9, true)}),
+                     CauseService(inventory, {Covered("inventory", 0.63 / 0.9),
+                                              Covered("postgres", 0.61 / 0.9, true)}),
+                     CauseService(postgres, {Covered("postgres", 0.61 / 0.9)}, /*inferred=*/true)};
+    EXPECT_THAT(Rounded(s.response_time_root_causes), ElementsAre(Rounded({slow})[0]));
+  }
+}
+
+TEST(SummarizerGraphTest, InferredNodesAgreeWithTheTraceAssembler) {
+  std::vector<StoredDocument> docs = {MakeDocument(Doc(
+      "a100000000000001",
+      R"("name":"web","start_time":1,"end_time":2,"subsegments":[)"
+      R"({"id":"5100000000000001","name":"mydb","namespace":"remote","start_time":1.1,)"
+      R"("end_time":1.2,"sql":{"url":"jdbc:mysql://db","database_type":"MySQL"}},)"
+      R"({"id":"5100000000000002","name":"DynamoDB","namespace":"aws","start_time":1.2,)"
+      R"("end_time":1.3,"aws":{"table_name":"carts"}},)"
+      R"({"id":"5100000000000003","name":"DynamoDB","namespace":"aws","start_time":1.3,)"
+      R"("end_time":1.35,"aws":{"table_name":"carts","operation":"PutItem"}},)"
+      R"({"id":"5100000000000004","name":"sqs","namespace":"aws","start_time":1.4,)"
+      R"("end_time":1.5,"aws":{"queue_url":"https://sqs.us-east-1.amazonaws.com/1/orders"}},)"
+      R"({"id":"5100000000000005","name":"SNS","namespace":"aws","start_time":1.5,)"
+      R"("end_time":1.6,"aws":{"operation":"Publish"}},)"
+      R"({"id":"5100000000000006","name":"api.example.com","namespace":"remote",)"
+      R"("start_time":1.6,"end_time":1.7,"http":{"request":{"url":"https://api.example.com/"}}},)"
+      R"({"id":"5100000000000007","name":"traced-api","namespace":"remote","start_time":1.7,)"
+      R"("end_time":1.8,"http":{"request":{"url":"http://b/","traced":true}}},)"
+      R"({"id":"5100000000000008","name":"local-work","start_time":1.8,"end_time":1.9}])"))};
+  model::TraceSummary s = Summarize(docs);
+  EXPECT_THAT(
+      s.service_ids,
+      ElementsAre(Service("SNS", "AWS::SNS"), Service("api.example.com", "remote"),
+                  Service("carts", "AWS::DynamoDB::Table"), Service("mydb", "Database::SQL"),
+                  Service("orders", "AWS::SQS"), Service("web")));
+  const model::TraceNode* carts = FindNode(s, "carts");
+  ASSERT_NE(carts, nullptr);
+  EXPECT_TRUE(carts->inferred);
+  EXPECT_EQ(carts->segments.size(), 2u);  // two calls to one table: one node
+  const model::TraceEdge* web_carts = FindEdge(s, "web", "carts");
+  ASSERT_NE(web_carts, nullptr);
+  EXPECT_EQ(web_carts->calls.size(), 2u);
+  EXPECT_EQ(s.edges.size(), 5u);
+
+  // The assembler's inferred segments have exactly these types.
+  Result<AssembledTrace> assembled = AssembleTrace(TraceOf(docs), docs);
+  ASSERT_TRUE(assembled.ok());
+  std::multiset<std::string> assembler_types;
+  for (const AssembledSegment& segment : assembled->segments) {
+    if (!segment.inferred) continue;
+    const size_t at = segment.document.find(R"("origin":")");
+    ASSERT_NE(at, std::string::npos);
+    const size_t begin = at + 10;
+    assembler_types.insert(
+        segment.document.substr(begin, segment.document.find('"', begin) - begin));
+  }
+  std::multiset<std::string> node_types;
+  for (const model::TraceNode& node : s.nodes) {
+    for (size_t i = 0; node.inferred && i < node.segments.size(); ++i)
+      node_types.insert(node.id.type);
+  }
+  EXPECT_EQ(node_types, assembler_types);
+}
+
+TEST(SummarizerGraphTest, CallWhoseCalleeSentASegmentIsAnEdgeToTheRealNode) {
+  std::vector<StoredDocument> docs = {
+      MakeDocument(Doc(
+          "a100000000000001",
+          R"("name":"web","start_time":1,"end_time":2,"subsegments":[)"
+          R"({"id":"5100000000000001","name":"api.example.com","namespace":"remote",)"
+          R"("start_time":1.1,"end_time":1.5,"error":true,)"
+          R"("http":{"request":{"url":"https://api.example.com/x"},"response":{"status":404}}}])")),
+      MakeDocument(Doc("b100000000000001",
+                       R"("name":"backend","parent_id":"5100000000000001","start_time":1.15,)"
+                       R"("end_time":1.45,"error":true,"http":{"response":{"status":404}})")),
+      // Lambda's service segment and its function segment (parent_id = a segment id).
+      MakeDocument(Doc("b100000000000002",
+                       R"("name":"fn","origin":"AWS::Lambda","parent_id":"5100000000000009",)"
+                       R"("start_time":1.2,"end_time":1.3)")),
+      MakeDocument(Doc("b100000000000003",
+                       R"("name":"fn","origin":"AWS::Lambda::Function",)"
+                       R"("parent_id":"b100000000000002","start_time":1.21,"end_time":1.29,)"
+                       R"("fault":true)"))};
+  model::TraceSummary s = Summarize(docs);
+  EXPECT_THAT(s.service_ids, ElementsAre(Service("backend"), Service("fn", "AWS::Lambda"),
+                                         Service("fn", "AWS::Lambda::Function"), Service("web")));
+  for (const model::TraceNode& node : s.nodes) EXPECT_FALSE(node.inferred) << node.id.name;
+  ASSERT_EQ(s.edges.size(), 2u);
+  const model::TraceEdge* call = FindEdge(s, "web", "backend");
+  ASSERT_NE(call, nullptr);
+  ASSERT_EQ(call->calls.size(), 1u);
+  EXPECT_TRUE(call->calls[0].error);
+  EXPECT_NEAR(call->calls[0].response_time.value(), 0.4, 1e-9);  // the subsegment's, not 0.3
+  EXPECT_EQ(call->calls[0].http.value().url, "https://api.example.com/x");
+  // Segment → segment: the child segment's facts.
+  const model::TraceEdge* lambda = FindEdge(s, "fn", "fn");
+  ASSERT_NE(lambda, nullptr);
+  EXPECT_EQ(s.nodes[lambda->source].id.type, "AWS::Lambda");
+  EXPECT_EQ(s.nodes[lambda->destination].id.type, "AWS::Lambda::Function");
+  EXPECT_TRUE(lambda->calls.at(0).fault);
+  EXPECT_NEAR(lambda->calls[0].response_time.value(), 0.08, 1e-9);
+
+  // The error comes from backend, reached through the remote call.
+  model::RootCause error;
+  error.client_impacting = false;  // web has no error flag
+  error.services = {CauseService(Service("web"), {Step("web"), Step("api.example.com", true)}),
+                    CauseService(Service("backend"), {Step("backend")})};
+  EXPECT_THAT(s.error_root_causes, ElementsAre(error));
+  // fn's fault is not in the root's tree (its chain ends outside the trace).
+  EXPECT_THAT(s.fault_root_causes, IsEmpty());
+}
+
+TEST(SummarizerGraphTest, ErrorAndFaultCausesAreSeparate) {
+  std::vector<StoredDocument> docs = {MakeDocument(
+      Doc("a100000000000001",
+          R"("name":"web","start_time":1,"end_time":2,"error":true,"subsegments":[)"
+          R"({"id":"5100000000000001","name":"validate","start_time":1.1,"end_time":1.2,)"
+          R"("error":true,"cause":{"exceptions":[{"type":"ValueError","message":"bad id"}]}},)"
+          R"({"id":"5100000000000002","name":"cache","start_time":1.3,"end_time":1.4,)"
+          R"("fault":true,"subsegments":[{"id":"5100000000000003","name":"get",)"
+          R"("start_time":1.3,"end_time":1.35,"fault":true}]}])"))};
+  model::TraceSummary s = Summarize(docs);
+  model::RootCause error;
+  error.client_impacting = true;
+  error.services = {CauseService(
+      Service("web"), {Step("web"), Step("validate", false, {{"ValueError", "bad id"}})})};
+  EXPECT_THAT(s.error_root_causes, ElementsAre(error));
+  model::RootCause fault;
+  fault.client_impacting = false;  // the root has no fault flag
+  fault.services = {CauseService(Service("web"), {Step("web"), Step("cache"), Step("get")})};
+  EXPECT_THAT(s.fault_root_causes, ElementsAre(fault));
+  EXPECT_FALSE(s.has_fault);
+  EXPECT_TRUE(s.has_error);
+}
+
+TEST(SummarizerGraphTest, ThrottledCallIsAnErrorOnItsEdgeAndInferredNode) {
+  std::vector<StoredDocument> docs = {MakeDocument(
+      Doc("a100000000000001",
+          R"("name":"web","start_time":1,"end_time":2,"error":true,"subsegments":[)"
+          R"({"id":"5100000000000001","name":"dynamodb","namespace":"aws","start_time":1.1,)"
+          R"("end_time":1.2,"error":true,"throttle":true,"aws":{"operation":"PutItem"},)"
+          R"("http":{"response":{"status":429}},"cause":{"exceptions":[{"id":"e100000000000001",)"
+          R"("type":"ProvisionedThroughputExceededException","message":"slow down"}]}}])"))};
+  model::TraceSummary s = Summarize(docs);
+  EXPECT_TRUE(s.has_throttle);
+  const ServiceId dynamodb = Service("dynamodb", "AWS::DynamoDB");  // canonical type spelling
+  EXPECT_THAT(s.service_ids, ElementsAre(dynamodb, Service("web")));
+  const model::TraceEdge* edge = FindEdge(s, "web", "dynamodb");
+  ASSERT_NE(edge, nullptr);
+  EXPECT_TRUE(edge->calls.at(0).throttle);
+  EXPECT_TRUE(edge->calls[0].error);
+  EXPECT_EQ(edge->calls[0].http.value().status, 429);
+  const model::TraceNode* node = FindNode(s, "dynamodb");
+  ASSERT_NE(node, nullptr);
+  EXPECT_TRUE(node->segments.at(0).throttle);
+  EXPECT_FALSE(FindNode(s, "web")->segments.at(0).throttle);
+
+  model::RootCause error;
+  error.client_impacting = true;
+  error.services = {
+      CauseService(Service("web"),
+                   {Step("web"), Step("dynamodb", true,
+                                      {{"ProvisionedThroughputExceededException", "slow down"}})}),
+      CauseService(dynamodb, {Step("dynamodb")}, /*inferred=*/true)};
+  EXPECT_THAT(s.error_root_causes, ElementsAre(error));
+  EXPECT_THAT(s.fault_root_causes, IsEmpty());
+}
+
+TEST(SummarizerGraphTest, IndependentSubsegmentsJoinTheirParentsService) {
+  std::vector<StoredDocument> docs = {
+      // Arrive before their parent.
+      MakeDocument(Doc("5200000000000001",
+                       R"("type":"subsegment","parent_id":"5100000000000001","name":"S3",)"
+                       R"("namespace":"aws","start_time":1.2,"end_time":1.3,"fault":true,)"
+                       R"("aws":{"bucket_name":"photos"})")),
+      MakeDocument(Doc("5200000000000002",
+                       R"("type":"subsegment","parent_id":"a100000000000001","name":"call-api",)"
+                       R"("namespace":"remote","start_time":1.4,"end_time":1.6)")),
+      MakeDocument(Doc("b100000000000001",
+                       R"("name":"api","parent_id":"5200000000000002","start_time":1.41,)"
+                       R"("end_time":1.59)")),
+      MakeDocument(Doc("a100000000000001",
+                       R"("name":"web","start_time":1,"end_time":2,"fault":true,)"
+                       R"("subsegments":[{"id":"5100000000000001","name":"upload",)"
+                       R"("start_time":1.1,"end_time":1.35,"fault":true}])"))};
+  model::TraceSummary s = Summarize(docs);
+  EXPECT_THAT(s.service_ids,
+              ElementsAre(Service("api"), Service("photos", "AWS::S3"), Service("web")));
+  ASSERT_NE(FindEdge(s, "web", "photos"), nullptr);
+  ASSERT_NE(FindEdge(s, "web", "api"), nullptr);
+  EXPECT_EQ(s.edges.size(), 2u);
+  model::RootCause fault;
+  fault.client_impacting = true;
+  fault.services = {
+      CauseService(Service("web"), {Step("web"), Step("upload"), Step("S3", true)}),
+      CauseService(Service("photos", "AWS::S3"), {Step("photos")}, /*inferred=*/true)};
+  EXPECT_THAT(s.fault_root_causes, ElementsAre(fault));
+}
+
+TEST(SummarizerGraphTest, ResponseTimePathFollowsTheLongestChild) {
+  std::vector<StoredDocument> docs = {
+      MakeDocument(Doc("a100000000000001",
+                       R"("name":"web","start_time":0,"end_time":1,"subsegments":[)"
+                       R"({"id":"5100000000000001","name":"a","start_time":0,"end_time":0.3},)"
+                       R"({"id":"5100000000000002","name":"b","start_time":0.35,"end_time":0.95,)"
+                       R"("subsegments":[{"id":"5100000000000003","name":"c","namespace":"remote",)"
+                       R"("start_time":0.4,"end_time":0.9},{"id":"5100000000000004","name":"open",)"
+                       R"("start_time":0.36,"in_progress":true}]}])")),
+      MakeDocument(Doc("b100000000000001",
+                       R"("name":"svc","parent_id":"5100000000000003","start_time":0.41,)"
+                       R"("end_time":0.89,"subsegments":[{"id":"5100000000000005","name":"d",)"
+                       R"("start_time":0.5,"end_time":0.6}])"))};
+  model::TraceSummary s = Summarize(docs);
+  model::RootCause slow;
+  slow.client_impacting = true;
+  slow.services = {
+      CauseService(Service("web"), {Covered("web", 1), Covered("b", 0.6), Covered("c", 0.5, true)}),
+      CauseService(Service("svc"), {Covered("svc", 0.48)})};  // d (0.1) is under half of 0.48
+  EXPECT_THAT(Rounded(s.response_time_root_causes), ElementsAre(Rounded({slow})[0]));
+  EXPECT_THAT(s.fault_root_causes, IsEmpty());
+
+  // A root without children still gets its one path.
+  model::TraceSummary lone = Summarize(
+      {MakeDocument(Doc("a100000000000001", R"("name":"web","start_time":0,"end_time":0.2)"))});
+  model::RootCause alone;
+  alone.client_impacting = true;
+  alone.services = {CauseService(Service("web"), {Covered("web", 1)})};
+  EXPECT_THAT(lone.response_time_root_causes, ElementsAre(alone));
+}
+
+TEST(SummarizerGraphTest, InProgressRootHasFaultCausesButNoResponseTimeCause) {
+  std::vector<StoredDocument> docs = {MakeDocument(Doc(
+      "a100000000000001",
+      R"("name":"web","start_time":1,"in_progress":true,"fault":true,"subsegments":[)"
+      R"({"id":"5100000000000001","name":"work","start_time":1.1,"end_time":1.2,"fault":true}])"))};
+  model::TraceSummary s = Summarize(docs);
+  EXPECT_THAT(s.response_time_root_causes, IsEmpty());
+  model::RootCause fault;
+  fault.client_impacting = true;
+  fault.services = {CauseService(Service("web"), {Step("web"), Step("work")})};
+  EXPECT_THAT(s.fault_root_causes, ElementsAre(fault));
+  ASSERT_EQ(s.nodes.size(), 1u);
+  EXPECT_TRUE(s.nodes[0].root);
+  const model::EntityFacts& root = s.nodes[0].segments.at(0);
+  EXPECT_TRUE(root.root);
+  EXPECT_TRUE(root.in_progress);
+  EXPECT_FALSE(root.response_time.has_value());
+}
+
+TEST(SummarizerGraphTest, CausesAreDedupedAndCapped) {
+  std::string subsegments;
+  auto add = [&](std::string_view id, std::string_view name, double start) {
+    subsegments += std::string(subsegments.empty() ? "" : ",") + R"({"id":")" + std::string(id) +
+                   R"(","name":")" + std::string(name) + R"(","start_time":)" +
+                   std::to_string(start) + R"(,"end_time":1.9,"fault":true})";
+  };
+  add("5100000000000001", "dup", 1.01);
+  add("5100000000000002", "dup", 1.02);
+  add("5100000000000003", "dup", 1.03);
+  for (int i = 1; i <= 6; ++i) {
+    add("510000000000001" + std::to_string(i), "f" + std::to_string(i), 1.1 + i * 0.01);
+  }
+  model::TraceSummary s = Summarize({MakeDocument(
+      Doc("a100000000000001",
+          R"("name":"web","start_time":1,"end_time":2,"subsegments":[)" + subsegments + "]"))});
+  ASSERT_EQ(s.fault_root_causes.size(), kMaxRootCausesPerKind);
+  std::vector<std::string> culprits;
+  for (const model::RootCause& cause : s.fault_root_causes) {
+    culprits.push_back(cause.services.at(0).entity_path.back().name);
+  }
+  EXPECT_THAT(culprits, ElementsAre("dup", "f1", "f2", "f3", "f4"));
+}
+
+TEST(SummarizerGraphTest, CauseGivenAsAnExceptionIdIsFollowed) {
+  model::TraceSummary s = Summarize({MakeDocument(
+      Doc("a100000000000001",
+          R"("name":"web","start_time":1,"end_time":2,"fault":true,"cause":"e10000000000000a",)"
+          R"("subsegments":[{"id":"5100000000000001","name":"read","start_time":1.1,)"
+          R"("end_time":1.2,"cause":{"exceptions":[{"id":"e10000000000000a","type":"IOError",)"
+          R"("message":"disk"}]}}])"))});
+  model::RootCause fault;
+  fault.client_impacting = true;
+  fault.services = {CauseService(Service("web"), {Step("web", false, {{"IOError", "disk"}})})};
+  EXPECT_THAT(s.fault_root_causes, ElementsAre(fault));
 }
 
 }  // namespace

@@ -19,6 +19,7 @@
 #include "core/check.h"
 #include "query/document_scanner.h"
 #include "query/document_tree.h"
+#include "query/inferred_node.h"
 
 namespace roentgen::query {
 namespace {
@@ -147,24 +148,6 @@ uint64_t SplitMix64(uint64_t x) {
   return x ^ (x >> 31);
 }
 
-// X-Ray's spelling of services whose SDK subsegments may be named by endpoint prefix (Python's
-// botocore patch names them "dynamodb", "s3", ...).
-std::string AwsServiceName(std::string_view name) {
-  static constexpr std::array<std::string_view, 14> kCanonical = {
-      "DynamoDB", "S3",  "SQS", "SNS", "Lambda",         "Kinesis",  "STS",
-      "SSM",      "KMS", "EC2", "ECS", "SecretsManager", "Firehose", "CloudWatch"};
-  for (std::string_view canonical : kCanonical) {
-    if (canonical.size() == name.size() &&
-        std::equal(name.begin(), name.end(), canonical.begin(), [](char a, char b) {
-          return (a >= 'A' && a <= 'Z' ? a - 'A' + 'a' : a) ==
-                 (b >= 'A' && b <= 'Z' ? b - 'A' + 'a' : b);
-        })) {
-      return std::string(canonical);
-    }
-  }
-  return std::string(name);
-}
-
 bool ParseObject(const std::string& text, rj::Document* out) {
   if (text.empty()) return false;
   out->Parse<kParseFlags>(text.data(), text.size());
@@ -181,15 +164,14 @@ bool HttpSaysTraced(const std::string& http_json) {
 }
 
 std::string InferredOrigin(const RemoteCall& call) {
-  if (call.name_space == "remote") return call.has_sql ? "Database::SQL" : "remote";
+  bool has_table_name = false;
   rj::Document aws;
-  if (ParseObject(call.aws_json, &aws)) {
+  if (call.name_space == "aws" && ParseObject(call.aws_json, &aws)) {
     auto table = aws.FindMember("table_name");
-    if (table != aws.MemberEnd() && table->value.IsString() && table->value.GetStringLength() > 0) {
-      return "AWS::DynamoDB::Table";
-    }
+    has_table_name =
+        table != aws.MemberEnd() && table->value.IsString() && table->value.GetStringLength() > 0;
   }
-  return call.name.empty() ? "AWS" : "AWS::" + AwsServiceName(call.name);
+  return query::InferredOrigin(call.name_space, call.name, call.has_sql, has_table_name);
 }
 
 std::string InferredDocument(const RemoteCall& call, model::EntityId id,
@@ -279,7 +261,9 @@ Result<AssembledTrace> AssembleTrace(const model::TraceId& id,
     const model::SegmentDocument& doc = documents[i].document;
     CHECK(doc.trace_id == id) << "document " << model::FormatEntityId(doc.id)
                               << " is not part of trace " << id.ToString();
-    Status scanned = scanner.Scan(doc.json, doc.kind, options.infer_segments, &facts[i]);
+    Status scanned = scanner.Scan(
+        doc.json, doc.kind,
+        options.infer_segments ? ScanDetail::kRemoteCalls : ScanDetail::kSummary, &facts[i]);
     if (!scanned.ok()) {
       return Status::Corruption("stored document " + model::FormatEntityId(doc.id) + " of trace " +
                                 id.ToString() + ": " + scanned.message());

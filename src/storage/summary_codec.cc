@@ -10,7 +10,10 @@
 namespace roentgen::storage {
 namespace {
 
-constexpr uint8_t kVersion = 1;
+// Version 2 added the root causes and the trace graph (flag kHasGraph); a version-1 record is a
+// version-2 one without them, so it still decodes (with those fields empty).
+constexpr uint8_t kVersion = 2;
+constexpr uint8_t kVersionWithoutGraph = 1;
 
 // Presence and boolean flags, one varint.
 enum Flag : uint64_t {
@@ -22,7 +25,31 @@ enum Flag : uint64_t {
   kHasResponseTime = 1 << 5,
   kHasHttp = 1 << 6,
   kHasEntryPoint = 1 << 7,
-  kAllFlags = (1 << 8) - 1,
+  kAllVersion1Flags = (1 << 8) - 1,
+  kHasGraph = 1 << 8,  // root causes, nodes and edges follow (version 2)
+  kAllFlags = (1 << 9) - 1,
+};
+
+// EntityFacts flags, one varint.
+enum FactsFlag : uint64_t {
+  kFactsRoot = 1 << 0,
+  kFactsFault = 1 << 1,
+  kFactsError = 1 << 2,
+  kFactsThrottle = 1 << 3,
+  kFactsInProgress = 1 << 4,
+  kFactsHasResponseTime = 1 << 5,
+  kFactsHasHttp = 1 << 6,
+  kAllFactsFlags = (1 << 7) - 1,
+};
+
+// TraceNode flags, one byte.
+enum NodeFlag : uint8_t { kNodeInferred = 1 << 0, kNodeRoot = 1 << 1, kAllNodeFlags = 3 };
+
+// RootCauseEntity flags, one byte.
+enum EntityFlag : uint8_t {
+  kEntityRemote = 1 << 0,
+  kEntityHasCoverage = 1 << 1,
+  kAllEntityFlags = 3
 };
 
 // How a double is stored: exact integer milliseconds or microseconds when that round-trips
@@ -80,19 +107,27 @@ class Encoder {
   void String(std::string_view s) { PutVarint64(&body_, InternString(s)); }
 
   void Service(const model::ServiceId& service) {
+    Service(service.name, service.names, service.account_id, service.type);
+  }
+
+  // A service given by its fields (a RootCauseService is one too). The fields must outlive the
+  // Encoder.
+  void Service(const std::string& name, const std::vector<std::string>& names,
+               const std::string& account_id, const std::string& type) {
+    const ServiceRef ref{&name, &names, &account_id, &type};
     for (size_t i = 0; i < services_.size(); ++i) {
-      if (*services_[i] == service) {
+      if (services_[i] == ref) {
         PutVarint64(&body_, i);
         return;
       }
     }
-    PutVarint64(&service_table_, InternString(service.name));
-    PutVarint64(&service_table_, service.names.size());
-    for (const std::string& name : service.names) PutVarint64(&service_table_, InternString(name));
-    PutVarint64(&service_table_, InternString(service.account_id));
-    PutVarint64(&service_table_, InternString(service.type));
+    PutVarint64(&service_table_, InternString(name));
+    PutVarint64(&service_table_, names.size());
+    for (const std::string& alias : names) PutVarint64(&service_table_, InternString(alias));
+    PutVarint64(&service_table_, InternString(account_id));
+    PutVarint64(&service_table_, InternString(type));
     PutVarint64(&body_, services_.size());
-    services_.push_back(&service);
+    services_.push_back(ref);
   }
 
   void Services(const std::vector<model::ServiceId>& services) {
@@ -138,10 +173,21 @@ class Encoder {
     return it->second;
   }
 
+  struct ServiceRef {
+    const std::string* name;
+    const std::vector<std::string>* names;
+    const std::string* account_id;
+    const std::string* type;
+    bool operator==(const ServiceRef& o) const {
+      return *name == *o.name && *type == *o.type && *account_id == *o.account_id &&
+             *names == *o.names;
+    }
+  };
+
   static constexpr size_t kLinearSearchLimit = 64;
   std::unordered_map<std::string_view, uint64_t> string_index_;
   std::vector<std::string_view> strings_;
-  std::vector<const model::ServiceId*> services_;
+  std::vector<ServiceRef> services_;
   std::string service_table_;
   std::string body_;
 };
@@ -151,8 +197,9 @@ class Decoder {
   explicit Decoder(std::string_view bytes) : in_(bytes) {}
 
   bool Tables() {
-    uint8_t version = 0;
-    if (!in_.ReadByte(&version) || version != kVersion) return false;
+    if (!in_.ReadByte(&version_) || (version_ != kVersion && version_ != kVersionWithoutGraph)) {
+      return false;
+    }
     uint64_t n = 0;
     if (!in_.ReadCount(1, &n)) return false;
     strings_.resize(n);
@@ -208,17 +255,129 @@ class Decoder {
   }
 
   ByteReader& in() { return in_; }
+  uint8_t version() const { return version_; }
 
  private:
   ByteReader in_;
+  uint8_t version_ = 0;
   std::vector<std::string_view> strings_;
   std::vector<model::ServiceId> services_;
 };
 
+bool DecodeHttp(Decoder& d, model::HttpInfo* http) {
+  uint64_t status = 0;
+  if (!d.String(&http->url) || !d.in().ReadVarint64(&status)) return false;
+  if (status != 0) {
+    const int64_t value = ZigZagDecode(status - 1);
+    if (value < INT32_MIN || value > INT32_MAX) return false;
+    http->status = static_cast<int32_t>(value);
+  }
+  return d.String(&http->method) && d.String(&http->user_agent) && d.String(&http->client_ip);
+}
+
+bool DecodeRootCauses(Decoder& d, std::vector<model::RootCause>* out) {
+  ByteReader& in = d.in();
+  uint64_t n = 0;
+  if (!in.ReadCount(2, &n)) return false;
+  out->resize(n);
+  for (model::RootCause& cause : *out) {
+    uint8_t client_impacting = 0;
+    if (!in.ReadByte(&client_impacting) || client_impacting > 1) return false;
+    cause.client_impacting = client_impacting == 1;
+    if (!in.ReadCount(3, &n)) return false;
+    cause.services.resize(n);
+    for (model::RootCauseService& service : cause.services) {
+      model::ServiceId id;
+      uint8_t inferred = 0;
+      if (!d.Service(&id) || !in.ReadByte(&inferred) || inferred > 1) return false;
+      service.name = std::move(id.name);
+      service.names = std::move(id.names);
+      service.type = std::move(id.type);
+      service.account_id = std::move(id.account_id);
+      service.inferred = inferred == 1;
+      if (!in.ReadCount(3, &n)) return false;
+      service.entity_path.resize(n);
+      for (model::RootCauseEntity& entity : service.entity_path) {
+        uint8_t flags = 0;
+        if (!d.String(&entity.name) || !in.ReadByte(&flags) || (flags & ~kAllEntityFlags) != 0) {
+          return false;
+        }
+        entity.remote = flags & kEntityRemote;
+        if ((flags & kEntityHasCoverage) && !ReadDouble(in, &entity.coverage.emplace())) {
+          return false;
+        }
+        if (!in.ReadCount(2, &n)) return false;
+        entity.exceptions.resize(n);
+        for (model::RootCauseException& exception : entity.exceptions) {
+          if (!d.String(&exception.name) || !d.String(&exception.message)) return false;
+        }
+      }
+    }
+  }
+  return true;
+}
+
+bool DecodeFacts(Decoder& d, std::vector<model::EntityFacts>* out) {
+  ByteReader& in = d.in();
+  uint64_t n = 0;
+  if (!in.ReadCount(5, &n)) return false;
+  out->resize(n);
+  for (model::EntityFacts& facts : *out) {
+    uint64_t flags = 0;
+    if (!in.ReadVarint64(&flags) || (flags & ~uint64_t{kAllFactsFlags}) != 0) return false;
+    facts.root = flags & kFactsRoot;
+    facts.fault = flags & kFactsFault;
+    facts.error = flags & kFactsError;
+    facts.throttle = flags & kFactsThrottle;
+    facts.in_progress = flags & kFactsInProgress;
+    if ((flags & kFactsHasResponseTime) && !ReadDouble(in, &facts.response_time.emplace())) {
+      return false;
+    }
+    if ((flags & kFactsHasHttp) && !DecodeHttp(d, &facts.http.emplace())) return false;
+    if (!d.String(&facts.user) || !d.String(&facts.availability_zone) ||
+        !d.String(&facts.instance_id) || !d.String(&facts.resource_arn)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool DecodeGraph(Decoder& d, model::TraceSummary& s) {
+  ByteReader& in = d.in();
+  uint64_t n = 0;
+  if (!in.ReadCount(3, &n)) return false;
+  s.nodes.resize(n);
+  for (model::TraceNode& node : s.nodes) {
+    uint8_t flags = 0;
+    if (!d.Service(&node.id) || !in.ReadByte(&flags) || (flags & ~kAllNodeFlags) != 0) {
+      return false;
+    }
+    node.inferred = flags & kNodeInferred;
+    node.root = flags & kNodeRoot;
+    if (!DecodeFacts(d, &node.segments)) return false;
+  }
+  if (!in.ReadCount(3, &n)) return false;
+  s.edges.resize(n);
+  for (model::TraceEdge& edge : s.edges) {
+    uint64_t source = 0;
+    uint64_t destination = 0;
+    if (!in.ReadVarint64(&source) || source >= s.nodes.size() || !in.ReadVarint64(&destination) ||
+        destination >= s.nodes.size()) {
+      return false;
+    }
+    edge.source = static_cast<uint32_t>(source);
+    edge.destination = static_cast<uint32_t>(destination);
+    if (!DecodeFacts(d, &edge.calls)) return false;
+  }
+  return true;
+}
+
 bool DecodeBody(Decoder& d, model::TraceSummary& s) {
   ByteReader& in = d.in();
   uint64_t flags = 0;
-  if (!in.ReadVarint64(&flags) || (flags & ~uint64_t{kAllFlags}) != 0) return false;
+  const uint64_t known =
+      d.version() == kVersionWithoutGraph ? uint64_t{kAllVersion1Flags} : uint64_t{kAllFlags};
+  if (!in.ReadVarint64(&flags) || (flags & ~known) != 0) return false;
   s.has_fault = flags & kHasFault;
   s.has_error = flags & kHasError;
   s.has_throttle = flags & kHasThrottle;
@@ -232,19 +391,7 @@ bool DecodeBody(Decoder& d, model::TraceSummary& s) {
     s.response_time.emplace();
     if (!ReadDouble(in, &*s.response_time)) return false;
   }
-  if (flags & kHasHttp) {
-    model::HttpInfo& http = s.http.emplace();
-    uint64_t status = 0;
-    if (!d.String(&http.url) || !in.ReadVarint64(&status)) return false;
-    if (status != 0) {
-      const int64_t value = ZigZagDecode(status - 1);
-      if (value < INT32_MIN || value > INT32_MAX) return false;
-      http.status = static_cast<int32_t>(value);
-    }
-    if (!d.String(&http.method) || !d.String(&http.user_agent) || !d.String(&http.client_ip)) {
-      return false;
-    }
-  }
+  if ((flags & kHasHttp) && !DecodeHttp(d, &s.http.emplace())) return false;
   uint64_t n = 0;
   if (!in.ReadCount(2, &n)) return false;
   for (uint64_t i = 0; i < n; ++i) {
@@ -297,7 +444,64 @@ bool DecodeBody(Decoder& d, model::TraceSummary& s) {
   if (!in.ReadVarint64(&revision) || revision > UINT32_MAX) return false;
   s.revision = static_cast<uint32_t>(revision);
   if (!ReadDouble(in, &s.updated_at)) return false;
+  if (!(flags & kHasGraph)) return in.empty();
+  if (!DecodeRootCauses(d, &s.fault_root_causes) || !DecodeRootCauses(d, &s.error_root_causes) ||
+      !DecodeRootCauses(d, &s.response_time_root_causes) || !DecodeGraph(d, s)) {
+    return false;
+  }
   return in.empty();
+}
+
+void EncodeHttp(Encoder& e, const model::HttpInfo& http) {
+  e.String(http.url);
+  e.Varint(http.status ? ZigZagEncode(*http.status) + 1 : 0);
+  e.String(http.method);
+  e.String(http.user_agent);
+  e.String(http.client_ip);
+}
+
+void EncodeRootCauses(Encoder& e, const std::vector<model::RootCause>& causes) {
+  e.Count(causes.size());
+  for (const model::RootCause& cause : causes) {
+    e.Byte(cause.client_impacting ? 1 : 0);
+    e.Count(cause.services.size());
+    for (const model::RootCauseService& service : cause.services) {
+      e.Service(service.name, service.names, service.account_id, service.type);
+      e.Byte(service.inferred ? 1 : 0);
+      e.Count(service.entity_path.size());
+      for (const model::RootCauseEntity& entity : service.entity_path) {
+        e.String(entity.name);
+        e.Byte((entity.remote ? kEntityRemote : 0) | (entity.coverage ? kEntityHasCoverage : 0));
+        if (entity.coverage) e.Double(*entity.coverage);
+        e.Count(entity.exceptions.size());
+        for (const model::RootCauseException& exception : entity.exceptions) {
+          e.String(exception.name);
+          e.String(exception.message);
+        }
+      }
+    }
+  }
+}
+
+void EncodeFacts(Encoder& e, const std::vector<model::EntityFacts>& list) {
+  e.Count(list.size());
+  for (const model::EntityFacts& facts : list) {
+    uint64_t flags = 0;
+    if (facts.root) flags |= kFactsRoot;
+    if (facts.fault) flags |= kFactsFault;
+    if (facts.error) flags |= kFactsError;
+    if (facts.throttle) flags |= kFactsThrottle;
+    if (facts.in_progress) flags |= kFactsInProgress;
+    if (facts.response_time) flags |= kFactsHasResponseTime;
+    if (facts.http) flags |= kFactsHasHttp;
+    e.Varint(flags);
+    if (facts.response_time) e.Double(*facts.response_time);
+    if (facts.http) EncodeHttp(e, *facts.http);
+    e.String(facts.user);
+    e.String(facts.availability_zone);
+    e.String(facts.instance_id);
+    e.String(facts.resource_arn);
+  }
 }
 
 }  // namespace
@@ -313,17 +517,15 @@ void EncodeTraceSummary(const model::TraceSummary& s, std::string* out) {
   if (s.response_time) flags |= kHasResponseTime;
   if (s.http) flags |= kHasHttp;
   if (s.entry_point) flags |= kHasEntryPoint;
+  const bool has_graph = !s.fault_root_causes.empty() || !s.error_root_causes.empty() ||
+                         !s.response_time_root_causes.empty() || !s.nodes.empty() ||
+                         !s.edges.empty();
+  if (has_graph) flags |= kHasGraph;
   e.Varint(flags);
   e.Double(s.start_time);
   if (s.duration) e.Double(*s.duration);
   if (s.response_time) e.Double(*s.response_time);
-  if (s.http) {
-    e.String(s.http->url);
-    e.Varint(s.http->status ? ZigZagEncode(*s.http->status) + 1 : 0);
-    e.String(s.http->method);
-    e.String(s.http->user_agent);
-    e.String(s.http->client_ip);
-  }
+  if (s.http) EncodeHttp(e, *s.http);
   e.Count(s.annotations.size());
   for (const auto& [key, values] : s.annotations) {
     e.String(key);
@@ -353,6 +555,25 @@ void EncodeTraceSummary(const model::TraceSummary& s, std::string* out) {
   if (s.entry_point) e.Service(*s.entry_point);
   e.Varint(s.revision);
   e.Double(s.updated_at);
+  if (!has_graph) {
+    e.Finish(out);
+    return;
+  }
+  EncodeRootCauses(e, s.fault_root_causes);
+  EncodeRootCauses(e, s.error_root_causes);
+  EncodeRootCauses(e, s.response_time_root_causes);
+  e.Count(s.nodes.size());
+  for (const model::TraceNode& node : s.nodes) {
+    e.Service(node.id);
+    e.Byte((node.inferred ? kNodeInferred : 0) | (node.root ? kNodeRoot : 0));
+    EncodeFacts(e, node.segments);
+  }
+  e.Count(s.edges.size());
+  for (const model::TraceEdge& edge : s.edges) {
+    e.Varint(edge.source);
+    e.Varint(edge.destination);
+    EncodeFacts(e, edge.calls);
+  }
   e.Finish(out);
 }
 

@@ -45,6 +45,75 @@ TraceSummary FullSummary() {
   s.availability_zones = {"us-east-1a"};
   s.revision = 4000000000u;
   s.updated_at = 1700000001.000001;
+
+  auto entity = [](std::string name, std::vector<model::RootCauseException> exceptions,
+                   std::optional<double> coverage, bool remote) {
+    model::RootCauseEntity e;
+    e.name = std::move(name);
+    e.exceptions = std::move(exceptions);
+    e.coverage = coverage;
+    e.remote = remote;
+    return e;
+  };
+  auto service = [](const ServiceId& id, bool inferred, std::vector<model::RootCauseEntity> path) {
+    model::RootCauseService out;
+    out.name = id.name;
+    out.names = id.names;
+    out.type = id.type;
+    out.account_id = id.account_id;
+    out.inferred = inferred;
+    out.entity_path = std::move(path);
+    return out;
+  };
+  const ServiceId sql{"db", {"db"}, "", "Database::SQL"};
+  model::RootCause fault;
+  fault.client_impacting = true;
+  fault.services = {
+      service(web, false,
+              {entity("web", {}, std::nullopt, false),
+               entity("db", {{"TimeoutError", "db timeout"}, {"", "retry"}}, std::nullopt, true)}),
+      service(sql, true, {entity("db", {}, std::nullopt, false)})};
+  s.fault_root_causes = {fault, fault};
+  model::RootCause error = fault;
+  error.client_impacting = false;
+  error.services.pop_back();
+  s.error_root_causes = {error};
+  model::RootCause slow;
+  slow.client_impacting = true;
+  slow.services = {
+      service(web, false, {entity("web", {}, 1.0, false), entity("db", {}, 0.7123456789, true)})};
+  s.response_time_root_causes = {slow};
+
+  model::EntityFacts root_segment;
+  root_segment.root = true;
+  root_segment.fault = true;
+  root_segment.response_time = 0.2000001;
+  root_segment.http = model::HttpInfo{"/cart", 500, "GET", "", ""};
+  root_segment.user = "alice";
+  root_segment.availability_zone = "us-east-1a";
+  root_segment.instance_id = "i-0123";
+  root_segment.resource_arn = "arn:x";
+  model::EntityFacts open_segment;
+  open_segment.error = true;
+  open_segment.throttle = true;
+  open_segment.in_progress = true;
+  model::EntityFacts call;
+  call.fault = true;
+  call.response_time = 0.05;
+  call.http = model::HttpInfo{"", std::nullopt, "", "", ""};
+  s.nodes.resize(2);
+  s.nodes[0].id = sql;
+  s.nodes[0].inferred = true;
+  s.nodes[0].segments = {call};
+  s.nodes[1].id = web;
+  s.nodes[1].root = true;
+  s.nodes[1].segments = {root_segment, open_segment};
+  s.edges.resize(2);
+  s.edges[0].source = 1;
+  s.edges[0].destination = 0;
+  s.edges[0].calls = {call, call};
+  s.edges[1].source = 1;
+  s.edges[1].destination = 1;
   return s;
 }
 
@@ -101,6 +170,11 @@ void ExpectSummaryEq(const TraceSummary& a, const TraceSummary& b) {
   }
   EXPECT_EQ(a.revision, b.revision);
   EXPECT_EQ(DoubleBits(a.updated_at), DoubleBits(b.updated_at));
+  EXPECT_EQ(a.fault_root_causes, b.fault_root_causes);
+  EXPECT_EQ(a.error_root_causes, b.error_root_causes);
+  EXPECT_EQ(a.response_time_root_causes, b.response_time_root_causes);
+  EXPECT_EQ(a.nodes, b.nodes);
+  EXPECT_EQ(a.edges, b.edges);
 }
 
 TraceSummary RoundTrip(const TraceSummary& summary) {
@@ -114,6 +188,62 @@ TraceSummary RoundTrip(const TraceSummary& summary) {
 TEST(SummaryCodecTest, FullSummaryRoundTrips) {
   const TraceSummary summary = FullSummary();
   ExpectSummaryEq(RoundTrip(summary), summary);
+}
+
+TEST(SummaryCodecTest, GraphAndRootCausesRoundTrip) {
+  const TraceSummary summary = FullSummary();
+  const TraceSummary back = RoundTrip(summary);
+  ASSERT_EQ(back.nodes.size(), 2u);
+  EXPECT_TRUE(back.nodes[0].inferred);
+  EXPECT_TRUE(back.nodes[1].root);
+  EXPECT_TRUE(back.nodes[1].segments[1].in_progress);
+  EXPECT_FALSE(back.nodes[1].segments[1].response_time.has_value());
+  EXPECT_EQ(back.edges.at(0).calls.size(), 2u);
+  EXPECT_FALSE(back.edges.at(0).calls[0].http->status.has_value());
+  ASSERT_EQ(back.response_time_root_causes.size(), 1u);
+  EXPECT_EQ(DoubleBits(*back.response_time_root_causes[0].services[0].entity_path[1].coverage),
+            DoubleBits(0.7123456789));
+  EXPECT_FALSE(back.fault_root_causes[0].services[0].entity_path[0].coverage.has_value());
+  EXPECT_EQ(back.fault_root_causes[0].services[0].entity_path[1].exceptions[1].message, "retry");
+}
+
+TEST(SummaryCodecTest, VersionOneRecordsStillDecode) {
+  // A version-1 record is a version-2 one without root causes and graph.
+  TraceSummary summary = FullSummary();
+  summary.fault_root_causes.clear();
+  summary.error_root_causes.clear();
+  summary.response_time_root_causes.clear();
+  summary.nodes.clear();
+  summary.edges.clear();
+  std::string v1;
+  EncodeTraceSummary(summary, &v1);
+  ASSERT_EQ(v1[0], 2);
+  v1[0] = 1;
+  Result<TraceSummary> decoded = DecodeTraceSummary(v1, Id());
+  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+  ExpectSummaryEq(*decoded, summary);
+  // Version 1 knows no graph.
+  std::string with_graph;
+  EncodeTraceSummary(FullSummary(), &with_graph);
+  EXPECT_GT(with_graph.size(), v1.size());
+  with_graph[0] = 1;
+  EXPECT_EQ(DecodeTraceSummary(with_graph, Id()).status().code(), StatusCode::kCorruption);
+}
+
+TEST(SummaryCodecTest, EdgeToAMissingNodeIsCorruption) {
+  TraceSummary summary;
+  summary.id = Id();
+  summary.nodes.resize(1);
+  summary.nodes[0].id = ServiceId{"a", {"a"}, "", ""};
+  summary.edges.resize(1);
+  summary.edges[0].destination = 1;
+  std::string bytes;
+  EncodeTraceSummary(summary, &bytes);
+  EXPECT_EQ(DecodeTraceSummary(bytes, Id()).status().code(), StatusCode::kCorruption);
+  summary.edges[0].destination = 0;
+  bytes.clear();
+  EncodeTraceSummary(summary, &bytes);
+  EXPECT_TRUE(DecodeTraceSummary(bytes, Id()).ok());
 }
 
 TEST(SummaryCodecTest, EmptySummaryRoundTripsAndIsTiny) {
@@ -205,7 +335,7 @@ TEST(SummaryCodecTest, GarbageIsCorruptionNeverACrash) {
   EXPECT_FALSE(DecodeTraceSummary(valid + "x", Id()).ok());
   // Unknown version.
   std::string future = valid;
-  future[0] = 2;
+  future[0] = 3;
   EXPECT_EQ(DecodeTraceSummary(future, Id()).status().code(), StatusCode::kCorruption);
 
   // Single-byte corruptions and random bytes: any result is fine as long as nothing crashes
@@ -225,7 +355,9 @@ TEST(SummaryCodecTest, GarbageIsCorruptionNeverACrash) {
   for (int i = 0; i < 20000; ++i) {
     std::string bytes(random() % 64, '\0');
     for (char& ch : bytes) ch = static_cast<char>(random());
-    if (!bytes.empty() && (random() % 2)) bytes[0] = 1;  // get past the version check
+    if (!bytes.empty() && (random() % 2)) {
+      bytes[0] = static_cast<char>(1 + random() % 2);  // get past the version check
+    }
     Result<TraceSummary> decoded = DecodeTraceSummary(bytes, Id());
     if (!decoded.ok()) {
       EXPECT_EQ(decoded.status().code(), StatusCode::kCorruption);
