@@ -765,43 +765,95 @@ Result<SummaryPage> EmbeddedTraceStore::ScanSummaries(const SummaryScan& scan) c
     return number >= lower;
   };
 
-  // One cursor per partition, merged newest first (a later day can hold older trace ids and
-  // earlier updates, so partitions cannot simply be visited one after the other).
-  struct Source {
+  // Postings keys of the candidate terms, without repeats (kTraceId scans only).
+  std::vector<std::string> term_keys;
+  if (!by_event) {
+    for (const std::string& term : scan.candidate_terms) term_keys.push_back(PostingKey(term));
+    std::sort(term_keys.begin(), term_keys.end());
+    term_keys.erase(std::unique(term_keys.begin(), term_keys.end()), term_keys.end());
+  }
+
+  // Cursors merged newest first (a later day can hold older trace ids and earlier updates, so
+  // partitions cannot simply be visited one after the other): per partition, either one over
+  // its whole table, or one per candidate term over that term's postings.
+  struct Snapshot {
     std::shared_ptr<Partition> partition;
     LmdbTxn txn;
-    LmdbCursor cursor;
   };
+  struct Source {
+    size_t snapshot;
+    LmdbCursor cursor;
+    std::string_view term;  // empty: a cursor over the table itself
+    // The key the source is at: by_update key or trace key.
+    std::string_view key() const { return term.empty() ? cursor.key() : cursor.value(); }
+  };
+  std::vector<Snapshot> snapshots;
   std::vector<Source> sources;
   std::vector<std::shared_ptr<Partition>> partitions = SnapshotPartitions();
-  sources.reserve(partitions.size());
+  snapshots.reserve(partitions.size());
+  sources.reserve(partitions.size() * std::max<size_t>(term_keys.size(), 1));
   auto valid_key = [&](std::string_view key) -> Status {
     if (key.size() != key_size) return Status::Corruption("storage: malformed index key");
     return Status::Ok();
   };
-  auto greater_first = [&](size_t a, size_t b) {
-    return sources[a].cursor.key() < sources[b].cursor.key();
-  };
+  auto greater_first = [&](size_t a, size_t b) { return sources[a].key() < sources[b].key(); };
   std::priority_queue<size_t, std::vector<size_t>, decltype(greater_first)> heap(greater_first);
+  // Positions a postings cursor on the term's last trace key below `upper`.
+  auto seek_postings = [&](LmdbCursor& cursor, std::string_view term) -> Result<bool> {
+    ASSIGN_OR_RETURN(bool found, cursor.Move(MDB_SET_KEY, term));
+    if (!found || upper.empty()) return found ? cursor.Move(MDB_LAST_DUP) : false;
+    std::string bound = upper;  // an epoch prefix, or a whole key (from `after`)
+    bound.resize(key_size, '\0');
+    ASSIGN_OR_RETURN(found, cursor.SeekDuplicate(term, bound));
+    if (found) return cursor.Move(MDB_PREV_DUP);
+    ASSIGN_OR_RETURN(found, cursor.Move(MDB_SET_KEY, term));  // every posting is below
+    return found ? cursor.Move(MDB_LAST_DUP) : false;
+  };
+  auto add_source = [&](size_t snapshot, MDB_dbi dbi, std::string_view term) -> Status {
+    ASSIGN_OR_RETURN(LmdbCursor cursor, LmdbCursor::Open(snapshots[snapshot].txn, dbi));
+    sources.push_back(Source{snapshot, std::move(cursor), term});
+    Source& source = sources.back();
+    ASSIGN_OR_RETURN(bool found, term.empty() ? SeekBelow(source.cursor, upper)
+                                              : seek_postings(source.cursor, term));
+    if (!found) return Status::Ok();
+    RETURN_IF_ERROR(valid_key(source.key()));
+    if (in_range(source.key())) heap.push(sources.size() - 1);
+    return Status::Ok();
+  };
   for (std::shared_ptr<Partition>& partition : partitions) {
     ASSIGN_OR_RETURN(LmdbTxn txn, LmdbTxn::Begin(partition->index(), /*read_only=*/true));
-    ASSIGN_OR_RETURN(LmdbCursor cursor, LmdbCursor::Open(txn, by_event ? partition->by_update_dbi()
-                                                                       : partition->traces_dbi()));
-    sources.push_back(Source{std::move(partition), std::move(txn), std::move(cursor)});
-    Source& source = sources.back();
-    ASSIGN_OR_RETURN(bool found, SeekBelow(source.cursor, upper));
-    if (!found) continue;
-    RETURN_IF_ERROR(valid_key(source.cursor.key()));
-    if (in_range(source.cursor.key())) heap.push(sources.size() - 1);
+    snapshots.push_back(Snapshot{std::move(partition), std::move(txn)});
+    const size_t snapshot = snapshots.size() - 1;
+    const Partition& p = *snapshots.back().partition;
+    if (by_event) {
+      RETURN_IF_ERROR(add_source(snapshot, p.by_update_dbi(), {}));
+    } else if (term_keys.empty()) {
+      RETURN_IF_ERROR(add_source(snapshot, p.traces_dbi(), {}));
+    } else {
+      for (const std::string& term : term_keys) {
+        RETURN_IF_ERROR(add_source(snapshot, p.postings_dbi(), term));
+      }
+    }
   }
+  // Moves source `index` to its next key, back into the heap while in range.
+  auto advance = [&](size_t index) -> Status {
+    Source& source = sources[index];
+    ASSIGN_OR_RETURN(bool more, source.cursor.Move(source.term.empty() ? MDB_PREV : MDB_PREV_DUP));
+    if (more) {
+      RETURN_IF_ERROR(valid_key(source.key()));
+      if (in_range(source.key())) heap.push(index);
+    }
+    return Status::Ok();
+  };
 
   TraceRecordHead head;
   model::TraceId::Key trace_key;
   while (!heap.empty()) {
     const size_t index = heap.top();
     heap.pop();
-    Source& source = sources[index];
-    const std::string key(source.cursor.key());
+    const Source& source = sources[index];
+    const Snapshot& snapshot = snapshots[source.snapshot];
+    const std::string key(source.key());
     std::memcpy(trace_key.data(), key.data() + key_size - trace_key.size(), trace_key.size());
     const model::TraceId id = model::TraceId::FromKey(trace_key);
 
@@ -809,7 +861,7 @@ Result<SummaryPage> EmbeddedTraceStore::ScanSummaries(const SummaryScan& scan) c
     if (by_event) {
       // Emit the trace at its latest update at or before as_of only.
       ASSIGN_OR_RETURN(std::optional<std::string_view> record,
-                       source.txn.Get(source.partition->traces_dbi(), TraceKeyView(id)));
+                       snapshot.txn.Get(snapshot.partition->traces_dbi(), TraceKeyView(id)));
       if (record) {
         RETURN_IF_ERROR(DecodeTraceRecordHead(*record, &head));
         int64_t latest = INT64_MIN;
@@ -820,20 +872,30 @@ Result<SummaryPage> EmbeddedTraceStore::ScanSummaries(const SummaryScan& scan) c
       } else {
         emit = false;
       }
+    } else if (!source.term.empty()) {
+      // A candidate: its current summary decides. Several terms may name it; examine it once.
+      while (!heap.empty() && sources[heap.top()].key() == key) {
+        const size_t same = heap.top();
+        heap.pop();
+        RETURN_IF_ERROR(advance(same));
+      }
+      ASSIGN_OR_RETURN(std::optional<std::string_view> record,
+                       snapshot.txn.Get(snapshot.partition->traces_dbi(), key));
+      if (record) {
+        RETURN_IF_ERROR(DecodeTraceRecordHead(*record, &head));
+      } else {
+        emit = false;  // cannot happen: postings are written with their trace's record
+      }
     } else {
       RETURN_IF_ERROR(DecodeTraceRecordHead(source.cursor.value(), &head));
     }
     if (emit) {
-      ASSIGN_OR_RETURN(model::TraceSummary summary, source.partition->DecodeSummary(id, head));
+      ASSIGN_OR_RETURN(model::TraceSummary summary, snapshot.partition->DecodeSummary(id, head));
       ++page.scanned;
       if (!scan.predicate || scan.predicate(summary)) page.summaries.push_back(std::move(summary));
     }
 
-    ASSIGN_OR_RETURN(bool more, source.cursor.Move(MDB_PREV));
-    if (more) {
-      RETURN_IF_ERROR(valid_key(source.cursor.key()));
-      if (in_range(source.cursor.key())) heap.push(index);
-    }
+    RETURN_IF_ERROR(advance(index));
     if (page.summaries.size() >= scan.limit || page.scanned >= scan.max_scanned) {
       if (!heap.empty()) {
         std::string cursor;

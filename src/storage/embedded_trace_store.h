@@ -13,7 +13,7 @@
 //                                            no plausible epoch (W3C ids converted by OTel)
 //   <directory>/partitions/YYYY-MM-DD/segments.log
 //   <directory>/partitions/YYYY-MM-DD/frames.dict   zstd dictionary of the day's frames
-//   <directory>/partitions/YYYY-MM-DD/index/  LMDB: traces, by_update, meta
+//   <directory>/partitions/YYYY-MM-DD/index/  LMDB: traces, by_update, meta, postings
 //
 // Byte layouts and recovery rules: docs/storage-format.md.
 // Thread-safety: as TraceStore (one writer; reads concurrent with each other and with Write).
@@ -85,6 +85,8 @@ class EmbeddedTraceStore final : public TraceStore {
   // [start_time, end_time), in that order; the summary returned is the current one. (A trace
   // written more than max_update_entries_per_trace times after `as_of` loses its older entries
   // and drops out of such a page sequence.) summary.updated_at has µs precision.
+  // candidate_terms (kTraceId only; kEvent scans ignore them) merge the terms' postings of
+  // every day instead of reading every summary: a page costs about the candidates it examines.
   // InvalidArgument for a zero limit or max_scanned, non-finite times, or a cursor not made by
   // this store for this range type.
   Result<SummaryPage> ScanSummaries(const SummaryScan& scan) const override;

@@ -12,7 +12,9 @@
 #include <random>
 #include <thread>
 
+#include "model/index_terms.h"
 #include "storage/document_frame.h"
+#include "storage/lmdb_env.h"
 #include "storage/segment_log.h"
 #include "storage/trace_store_contract.h"
 
@@ -611,6 +613,122 @@ TEST_F(EmbeddedTraceStoreTest, KillNineKeepsEveryAcknowledgedWrite) {
     EXPECT_GE(trace->summary.revision, static_cast<uint32_t>(last_acked) + 1);
   }
   Write(batch_docs(100000), kNow + 1000);
+}
+
+// --- Postings (candidate-term scans) -------------------------------------------------------------
+
+// Traces kNow - 100 + i for i < n; every tenth has two documents ("docs" = 2), the rest one.
+std::vector<SegmentDocument> PostingDocs(uint32_t n, uint32_t first_entity = 1) {
+  std::vector<SegmentDocument> docs;
+  for (uint32_t i = 0; i < n; ++i) {
+    const TraceId id = MakeTraceId(kNow - 100 + i, 7000 + first_entity + i);
+    docs.push_back(Doc(id, first_entity + 2 * i));
+    if (i % 10 == 0) docs.push_back(Doc(id, first_entity + 2 * i + 1));
+  }
+  return docs;
+}
+
+struct Found {
+  std::vector<TraceId> ids;
+  uint64_t scanned = 0;
+};
+
+// Every trace with two documents, found through the postings of "docs" = 2.
+Found FindTwoDocumentTraces(const TraceStore& store, size_t limit = 100) {
+  SummaryScan scan;
+  scan.start_time = kNow - 1000;
+  scan.end_time = kNow + 1000;
+  scan.limit = limit;
+  scan.candidate_terms = {model::AnnotationValueTerm("docs", model::AnnotationValue(2.0))};
+  scan.predicate = [](const model::TraceSummary& s) {
+    return s.annotations.at("docs").front().value == model::AnnotationValue(2.0);
+  };
+  Found found;
+  for (int guard = 0; guard < 1000; ++guard) {
+    Result<SummaryPage> page = store.ScanSummaries(scan);
+    EXPECT_TRUE(page.ok()) << page.status().ToString();
+    if (!page.ok()) break;
+    found.scanned += page->scanned;
+    for (const model::TraceSummary& summary : page->summaries) found.ids.push_back(summary.id);
+    if (!page->next) break;
+    scan.after = page->next;
+  }
+  return found;
+}
+
+TEST_F(EmbeddedTraceStoreTest, CandidateScansExamineOnlyTracesFiledUnderTheTerms) {
+  Write(PostingDocs(50), kNow);
+  Found found = FindTwoDocumentTraces(*store_);
+  EXPECT_EQ(found.ids.size(), 5u);
+  EXPECT_EQ(found.scanned, 5u);
+  SummaryScan scan;
+  scan.start_time = kNow - 1000;
+  scan.end_time = kNow + 1000;
+  scan.limit = 2;
+  scan.candidate_terms = {model::AnnotationValueTerm("docs", model::AnnotationValue(2.0))};
+  Result<SummaryPage> page = store_->ScanSummaries(scan);
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->scanned, 2u);
+  ASSERT_EQ(page->summaries.size(), 2u);
+  EXPECT_EQ(page->summaries[0].id, MakeTraceId(kNow - 100 + 40, 7000 + 1 + 40));
+
+  // A trace that leaves the term keeps a stale posting: examined, not returned.
+  Write({Doc(MakeTraceId(kNow - 100 + 40, 7000 + 1 + 40), 999)}, kNow + 1);
+  found = FindTwoDocumentTraces(*store_);
+  EXPECT_EQ(found.ids.size(), 4u);
+  EXPECT_EQ(found.scanned, 5u);
+}
+
+TEST_F(EmbeddedTraceStoreTest, PostingsOfAnIndexWithoutThemAreBuiltOnOpen) {
+  Write(PostingDocs(60), kNow);
+  const Found before = FindTwoDocumentTraces(*store_);
+  ASSERT_EQ(before.ids.size(), 6u);
+  Close();
+  {
+    // What an index written before postings existed looks like: no table, no version.
+    const char* names[] = {"traces", "by_update", "meta", "postings"};
+    const unsigned flags[] = {0, 0, 0, MDB_DUPSORT | MDB_DUPFIXED};
+    Result<std::unique_ptr<LmdbEnv>> env =
+        LmdbEnv::Open(DayDir(kNow) + "/index", names, LmdbOptions(), flags);
+    ASSERT_TRUE(env.ok()) << env.status().ToString();
+    Result<LmdbTxn> txn = LmdbTxn::Begin(**env, /*read_only=*/false);
+    ASSERT_TRUE(txn.ok());
+    ASSERT_EQ(mdb_drop(txn->get(), (*env)->dbi(3), /*del=*/1), MDB_SUCCESS);
+    ASSERT_TRUE(txn->Delete((*env)->dbi(2), "postings").ok());
+    ASSERT_TRUE(txn->Commit().ok());
+  }
+  Open();
+  const Found after = FindTwoDocumentTraces(*store_);
+  EXPECT_EQ(after.ids, before.ids);
+  EXPECT_EQ(after.scanned, 6u);
+  Write(PostingDocs(30, 5000), kNow + 1);  // written after the rebuild: posted as usual
+  EXPECT_EQ(FindTwoDocumentTraces(*store_).ids.size(), 9u);
+}
+
+TEST_F(EmbeddedTraceStoreTest, PostingsAreReplayedWithTheirSummaries) {
+  Write(PostingDocs(20), kNow);
+  Close();
+  CopyDir(DayDir(kNow) + "/index", dir_ + "/index-snapshot");
+  Open();
+  Write(PostingDocs(40, 1000), kNow + 1);
+  const Found expected = FindTwoDocumentTraces(*store_);
+  ASSERT_EQ(expected.ids.size(), 6u);
+  Close();
+
+  // The index is behind the log (a crash before its commit): the tail is replayed.
+  CopyDir(dir_ + "/index-snapshot", DayDir(kNow) + "/index");
+  Open();
+  Found found = FindTwoDocumentTraces(*store_);
+  EXPECT_EQ(found.ids, expected.ids);
+  EXPECT_EQ(found.scanned, 6u);
+  Close();
+
+  // The index is gone (an OS crash): rebuilt from the log, postings included.
+  fs::remove_all(DayDir(kNow) + "/index");
+  Open();
+  found = FindTwoDocumentTraces(*store_, /*limit=*/1);
+  EXPECT_EQ(found.ids, expected.ids);
+  EXPECT_EQ(found.scanned, 6u);
 }
 
 }  // namespace

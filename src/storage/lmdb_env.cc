@@ -2,6 +2,8 @@
 
 #include <cerrno>
 
+#include "core/check.h"
+
 namespace roentgen::storage {
 
 Status LmdbStatus(int rc, std::string_view what) {
@@ -33,7 +35,9 @@ Status LmdbStatus(int rc, std::string_view what) {
 
 Result<std::unique_ptr<LmdbEnv>> LmdbEnv::Open(const std::string& path,
                                                std::span<const char* const> db_names,
-                                               const LmdbOptions& options) {
+                                               const LmdbOptions& options,
+                                               std::span<const unsigned> db_flags) {
+  CHECK(db_flags.empty() || db_flags.size() == db_names.size()) << "one flag set per database";
   MDB_env* raw = nullptr;
   int rc = mdb_env_create(&raw);
   if (rc != MDB_SUCCESS) return LmdbStatus(rc, "env_create");
@@ -48,10 +52,13 @@ Result<std::unique_ptr<LmdbEnv>> LmdbEnv::Open(const std::string& path,
   mdb_reader_check(raw, &dead);  // clear reader slots left by killed processes
 
   ASSIGN_OR_RETURN(LmdbTxn txn, LmdbTxn::Begin(*env, /*read_only=*/false));
-  for (const char* name : db_names) {
+  for (size_t i = 0; i < db_names.size(); ++i) {
     MDB_dbi dbi = 0;
-    rc = mdb_dbi_open(txn.get(), name, MDB_CREATE, &dbi);
-    if (rc != MDB_SUCCESS) return LmdbStatus(rc, std::string("dbi_open ") + name + " in " + path);
+    const unsigned flags = MDB_CREATE | (db_flags.empty() ? 0u : db_flags[i]);
+    rc = mdb_dbi_open(txn.get(), db_names[i], flags, &dbi);
+    if (rc != MDB_SUCCESS) {
+      return LmdbStatus(rc, std::string("dbi_open ") + db_names[i] + " in " + path);
+    }
     env->dbis_.push_back(dbi);
   }
   RETURN_IF_ERROR(txn.Commit());
@@ -91,6 +98,8 @@ Status LmdbTxn::Delete(MDB_dbi dbi, std::string_view key) {
   return LmdbStatus(rc, "del");
 }
 
+Status LmdbTxn::Clear(MDB_dbi dbi) { return LmdbStatus(mdb_drop(txn_, dbi, 0), "drop"); }
+
 Status LmdbTxn::Commit() {
   CHECK(txn_ != nullptr) << "commit of a finished transaction";
   const int rc = mdb_txn_commit(std::exchange(txn_, nullptr));
@@ -105,8 +114,28 @@ Result<LmdbCursor> LmdbCursor::Open(const LmdbTxn& txn, MDB_dbi dbi) {
 }
 
 Result<bool> LmdbCursor::Move(MDB_cursor_op op, std::string_view seek) {
-  if (op == MDB_SET_RANGE) key_ = ToVal(seek);
-  const int rc = mdb_cursor_get(cursor_, &key_, &value_, op);
+  if (op == MDB_SET_RANGE || op == MDB_SET_KEY) key_ = ToVal(seek);
+  int rc = mdb_cursor_get(cursor_, &key_, &value_, op);
+  // Some operations leave the key alone (pointing at `seek`, or stale): read it back.
+  if (rc == MDB_SUCCESS && (op == MDB_FIRST_DUP || op == MDB_LAST_DUP)) {
+    rc = mdb_cursor_get(cursor_, &key_, &value_, MDB_GET_CURRENT);
+  }
+  if (rc == MDB_NOTFOUND) return false;
+  if (rc != MDB_SUCCESS) return LmdbStatus(rc, "cursor_get");
+  return true;
+}
+
+Status LmdbCursor::Put(std::string_view key, std::string_view value, unsigned flags) {
+  MDB_val k = ToVal(key);
+  MDB_val v = ToVal(value);
+  return LmdbStatus(mdb_cursor_put(cursor_, &k, &v, flags), "cursor_put");
+}
+
+Result<bool> LmdbCursor::SeekDuplicate(std::string_view key, std::string_view value) {
+  key_ = ToVal(key);
+  value_ = ToVal(value);
+  int rc = mdb_cursor_get(cursor_, &key_, &value_, MDB_GET_BOTH_RANGE);
+  if (rc == MDB_SUCCESS) rc = mdb_cursor_get(cursor_, &key_, &value_, MDB_GET_CURRENT);
   if (rc == MDB_NOTFOUND) return false;
   if (rc != MDB_SUCCESS) return LmdbStatus(rc, "cursor_get");
   return true;

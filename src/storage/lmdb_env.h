@@ -44,11 +44,14 @@ struct LmdbOptions {
 class LmdbEnv {
  public:
   // Opens (creating if needed) the environment in directory `path` with the named databases
-  // `db_names`. Corruption when the files are not a valid LMDB environment, so that the caller
-  // can rebuild them.
+  // `db_names`; `db_flags`, when given, holds each database's mdb_dbi_open flags (MDB_DUPSORT,
+  // MDB_DUPFIXED, ...), fixed when the database is created. Corruption when the files are not a
+  // valid LMDB environment (or a database exists with other flags), so that the caller can
+  // rebuild them.
   static Result<std::unique_ptr<LmdbEnv>> Open(const std::string& path,
                                                std::span<const char* const> db_names,
-                                               const LmdbOptions& options);
+                                               const LmdbOptions& options,
+                                               std::span<const unsigned> db_flags = {});
   ~LmdbEnv();
   LmdbEnv(const LmdbEnv&) = delete;
   LmdbEnv& operator=(const LmdbEnv&) = delete;
@@ -84,6 +87,8 @@ class LmdbTxn {
   Status Put(MDB_dbi dbi, std::string_view key, std::string_view value, unsigned flags = 0);
   // OK whether or not `key` was present.
   Status Delete(MDB_dbi dbi, std::string_view key);
+  // Deletes every entry of `dbi` (the database itself stays).
+  Status Clear(MDB_dbi dbi);
   Status Commit();
 
  private:
@@ -101,11 +106,18 @@ class LmdbCursor {
     if (cursor_ != nullptr) mdb_cursor_close(cursor_);
   }
 
-  // Positions the cursor (MDB_FIRST, MDB_LAST, MDB_NEXT, MDB_PREV, MDB_SET_RANGE with `seek`).
-  // false at the end of the database; a Status for real errors.
+  // Positions the cursor (MDB_FIRST, MDB_LAST, MDB_NEXT, MDB_PREV, MDB_SET_RANGE with `seek`;
+  // in a MDB_DUPSORT database also MDB_SET_KEY with `seek`, MDB_FIRST_DUP, MDB_LAST_DUP,
+  // MDB_NEXT_DUP, MDB_PREV_DUP). false at the end of the database (or of the key's duplicates);
+  // a Status for real errors.
   Result<bool> Move(MDB_cursor_op op, std::string_view seek = {});
+  // MDB_DUPSORT only: positions on key `key` at its first duplicate >= `value`
+  // (MDB_GET_BOTH_RANGE); false when the key is absent or every duplicate is below `value`.
+  Result<bool> SeekDuplicate(std::string_view key, std::string_view value);
   std::string_view key() const { return FromVal(key_); }
   std::string_view value() const { return FromVal(value_); }
+  // mdb_cursor_put (write transactions); the cursor ends on the new item.
+  Status Put(std::string_view key, std::string_view value, unsigned flags = 0);
 
  private:
   explicit LmdbCursor(MDB_cursor* cursor) : cursor_(cursor) {}

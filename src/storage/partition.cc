@@ -17,6 +17,7 @@
 
 #include "core/check.h"
 #include "core/log.h"
+#include "model/index_terms.h"
 #include "storage/coding.h"
 #include "storage/crc32c.h"
 #include "storage/document_frame.h"
@@ -28,8 +29,14 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr const char* kDbNames[] = {"traces", "by_update", "meta"};
+constexpr const char* kDbNames[] = {"traces", "by_update", "meta", "postings"};
+constexpr unsigned kDbFlags[] = {0, 0, 0, MDB_DUPSORT | MDB_DUPFIXED};
 constexpr std::string_view kStateKey = "state";
+// meta "postings" := u8 version, present once the postings table covers every trace. A new
+// version (other terms, another hash) rebuilds the table at the next open.
+constexpr std::string_view kPostingsKey = "postings";
+constexpr char kPostingsVersion = 1;
+constexpr size_t kPostingsRebuildChunk = 20000;  // traces per transaction while rebuilding
 constexpr std::string_view kDictionaryKey = "summary_dict";
 constexpr size_t kSummarySamples = 1000;
 constexpr size_t kSummaryDictionaryBytes = 16 * 1024;
@@ -126,7 +133,7 @@ Result<std::shared_ptr<Partition>> Partition::Open(const std::string& dir, int32
     }
     fs::create_directories(index_dir, ec);
     if (ec) return Status::IoError("mkdir " + index_dir + ": " + ec.message());
-    return LmdbEnv::Open(index_dir, kDbNames, lmdb_options);
+    return LmdbEnv::Open(index_dir, kDbNames, lmdb_options, kDbFlags);
   };
 
   Result<std::unique_ptr<LmdbEnv>> index = open_index(rebuild_index);
@@ -165,7 +172,117 @@ Result<std::shared_ptr<Partition>> Partition::Open(const std::string& dir, int32
       new Partition(dir, day, std::move(log), std::move(index).value()));
   partition->state_ = state;
   partition->summary_dictionary_ = std::move(summary_dictionary);
+  RETURN_IF_ERROR(partition->EnsurePostings());
   return partition;
+}
+
+namespace {
+
+// Appends the postings (PostingKey(term) ‖ trace key) of `summary`'s terms to `out`.
+void AppendPostings(const model::TraceSummary& summary, std::string_view trace_key,
+                    std::vector<std::string>* out) {
+  for (const std::string& term : model::IndexTermsOf(summary)) {
+    std::string& posting = out->emplace_back(PostingKey(term));
+    posting.append(trace_key);
+  }
+}
+
+// Puts `postings` (a pair already present stays as it is). Sorted first, so that each term's
+// new trace keys, usually newer than all it has, are appended to its list (MDB_APPENDDUP fills
+// pages instead of splitting them in half).
+Status PutPostings(LmdbTxn& txn, MDB_dbi dbi, std::vector<std::string>& postings) {
+  std::sort(postings.begin(), postings.end());
+  postings.erase(std::unique(postings.begin(), postings.end()), postings.end());
+  ASSIGN_OR_RETURN(LmdbCursor cursor, LmdbCursor::Open(txn, dbi));
+  std::string_view term;
+  std::string last;  // the term's greatest trace key; empty when it has none
+  for (const std::string& posting : postings) {
+    const std::string_view bytes = posting;
+    const std::string_view trace_key = bytes.substr(kPostingKeySize);
+    if (bytes.substr(0, kPostingKeySize) != term) {
+      term = bytes.substr(0, kPostingKeySize);
+      last.clear();
+      ASSIGN_OR_RETURN(bool found, cursor.Move(MDB_SET_KEY, term));
+      if (found) {
+        ASSIGN_OR_RETURN(found, cursor.Move(MDB_LAST_DUP));
+        if (found) last.assign(cursor.value());
+      }
+    }
+    if (trace_key == last) continue;
+    // MDB_APPENDDUP only when the key is certainly greater: LMDB fails the transaction otherwise.
+    const bool append = !last.empty() && trace_key > last;
+    RETURN_IF_ERROR(cursor.Put(term, trace_key, append ? MDB_APPENDDUP : 0));
+    if (last.empty() || append) last.assign(trace_key);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+std::string PostingKey(std::string_view term) {
+  uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a
+  for (const char c : term) {
+    h ^= static_cast<uint8_t>(c);
+    h *= 0x100000001b3ULL;
+  }
+  h ^= h >> 33;  // fmix64
+  h *= 0xff51afd7ed558ccdULL;
+  h ^= h >> 33;
+  h *= 0xc4ceb9fe1a85ec53ULL;
+  h ^= h >> 33;
+  std::string key;
+  PutFixed64LE(&key, h);
+  return key;
+}
+
+Status Partition::EnsurePostings() {
+  {
+    ASSIGN_OR_RETURN(LmdbTxn txn, LmdbTxn::Begin(*index_, /*read_only=*/true));
+    ASSIGN_OR_RETURN(std::optional<std::string_view> version, txn.Get(meta_dbi(), kPostingsKey));
+    if (version && *version == std::string_view(&kPostingsVersion, 1)) return Status::Ok();
+  }
+  // Chunks of traces per transaction (one transaction for a big day would hold all its dirty
+  // pages in memory); the version is stored with the last one, so an interrupted rebuild starts
+  // over at the next open.
+  std::string resume;  // the last trace key done
+  std::vector<std::string> postings;
+  uint64_t traces = 0;
+  for (bool first = true, done = false; !done; first = false) {
+    ASSIGN_OR_RETURN(LmdbTxn txn, LmdbTxn::Begin(*index_, /*read_only=*/false));
+    if (first) RETURN_IF_ERROR(txn.Clear(postings_dbi()));
+    postings.clear();
+    {
+      ASSIGN_OR_RETURN(LmdbCursor cursor, LmdbCursor::Open(txn, traces_dbi()));
+      ASSIGN_OR_RETURN(
+          bool more, resume.empty() ? cursor.Move(MDB_FIRST) : cursor.Move(MDB_SET_RANGE, resume));
+      if (more && !resume.empty() && cursor.key() == resume) {
+        ASSIGN_OR_RETURN(more, cursor.Move(MDB_NEXT));
+      }
+      TraceRecordHead head;
+      model::TraceId::Key key;
+      for (size_t n = 0; more && n < kPostingsRebuildChunk; ++n) {
+        if (cursor.key().size() != key.size()) return Status::Corruption("bad trace key");
+        std::memcpy(key.data(), cursor.key().data(), key.size());
+        RETURN_IF_ERROR(DecodeTraceRecordHead(cursor.value(), &head));
+        ASSIGN_OR_RETURN(model::TraceSummary summary,
+                         DecodeSummary(model::TraceId::FromKey(key), head));
+        AppendPostings(summary, cursor.key(), &postings);
+        resume.assign(cursor.key());
+        ++traces;
+        ASSIGN_OR_RETURN(more, cursor.Move(MDB_NEXT));
+      }
+      done = !more;
+    }
+    RETURN_IF_ERROR(PutPostings(txn, postings_dbi(), postings));
+    if (done) {
+      RETURN_IF_ERROR(txn.Put(meta_dbi(), kPostingsKey, std::string_view(&kPostingsVersion, 1)));
+    }
+    RETURN_IF_ERROR(txn.Commit());
+  }
+  if (traces > 0) {
+    log::Info("storage: built the postings of " + std::to_string(traces) + " traces in " + dir_);
+  }
+  return Status::Ok();
 }
 
 Result<PartitionState> Partition::ReadState(const LmdbTxn& txn) const {
@@ -322,6 +439,7 @@ Status Partition::ApplyWrite(const ApplyContext& context, std::span<const TraceW
   std::string raw_summary;
   std::shared_ptr<const ZstdDictionary> dict = summary_dictionary();
   std::vector<model::TraceId> new_updates;
+  std::vector<std::string> postings;
 
   for (const TraceWrite& write : traces) {
     const std::string_view key = TraceKeyView(write.id);
@@ -381,6 +499,7 @@ Status Partition::ApplyWrite(const ApplyContext& context, std::span<const TraceW
 
     model::TraceSummary summary = (*context.summarizer)(write.id, current);
     summary.id = write.id;
+    AppendPostings(summary, key, &postings);
     // revision and updated_at live in the record itself (DecodeSummary puts them back).
     record.revision = record.revision + 1;
     summary.revision = 0;
@@ -427,6 +546,8 @@ Status Partition::ApplyWrite(const ApplyContext& context, std::span<const TraceW
   for (const model::TraceId& id : new_updates) {
     RETURN_IF_ERROR(txn.Put(by_update_dbi(), ByUpdateKey(now_us, id), {}, put_flags));
   }
+  // Every term of every new summary; those the trace already had are no-ops.
+  RETURN_IF_ERROR(PutPostings(txn, postings_dbi(), postings));
   next.log_end = log_end;
   next.applied_seq = write_seq;
   next.max_received_us = std::max(next.max_received_us, now_us);

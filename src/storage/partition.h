@@ -1,9 +1,15 @@
 // storage/partition.h — one UTC day of the embedded store: `segments.log` (storage/segment_log.h)
-// and `index/`, an LMDB environment with three databases:
+// and `index/`, an LMDB environment with four databases:
 //   traces    : trace key (16 bytes) → TraceRecord (storage/trace_record.h)
 //   by_update : u64be update time in µs ‖ trace key → empty; one entry per recent Write
 //   meta      : "state" → PartitionState (the log offset the index covers, counters);
-//               "summary_dict" → the summaries' ZstdDictionary, once trained
+//               "summary_dict" → the summaries' ZstdDictionary, once trained;
+//               "postings" → u8 version of the postings table, once it covers every trace
+//   postings  : MDB_DUPSORT | MDB_DUPFIXED: PostingKey(term) (8 bytes) → trace keys (16 bytes
+//               each, sorted, so newest last); a trace is posted under every term
+//               (model/index_terms.h) of every summary it has had. Postings are never removed:
+//               a term a trace no longer has leaves a stale posting, harmless because scans
+//               re-check each candidate's current summary.
 // and `frames.dict`, the log frames' ZstdDictionary (u32le crc32c, bytes), written durably
 // before the first frame that needs it, once the partition has seen enough documents.
 // The index is derived data: it can always be rebuilt by replaying the log
@@ -87,15 +93,16 @@ class Partition {
   MDB_dbi traces_dbi() const { return index_->dbi(0); }
   MDB_dbi by_update_dbi() const { return index_->dbi(1); }
   MDB_dbi meta_dbi() const { return index_->dbi(2); }
+  MDB_dbi postings_dbi() const { return index_->dbi(3); }
 
   // The writer's copy of the committed state.
   const PartitionState& state() const { return state_; }
   Result<PartitionState> ReadState(const LmdbTxn& txn) const;
 
   // Applies one Write, whose frames end at `log_end` in the log, to the index in one
-  // transaction: replacement rules, summaries, revisions, by_update, state. `before_commit`
-  // runs just before the commit (the caller waits there for the log to be durable, so that the
-  // index work overlaps the sync); its error aborts the transaction.
+  // transaction: replacement rules, summaries, revisions, by_update, postings, state.
+  // `before_commit` runs just before the commit (the caller waits there for the log to be durable,
+  // so that the index work overlaps the sync); its error aborts the transaction.
   Status ApplyWrite(const ApplyContext& context, std::span<const TraceWrite> traces,
                     EpochSeconds received_at, uint64_t write_seq, uint64_t log_end,
                     const std::function<Status()>& before_commit);
@@ -125,6 +132,9 @@ class Partition {
             std::unique_ptr<LmdbEnv> index);
   std::shared_ptr<const ZstdDictionary> summary_dictionary() const;
   Status MaybeTrainSummaryDictionary(const ApplyContext& context, LmdbTxn& txn);
+  // Builds the postings table from the stored summaries unless the index says it is complete
+  // and of the current version (an index written before postings existed, or with other terms).
+  Status EnsurePostings();
 
   // Constant after Open.
   const std::string dir_;
@@ -151,5 +161,10 @@ inline std::string_view TraceKeyView(const model::TraceId& id) {
   return {reinterpret_cast<const char*>(id.key().data()), id.key().size()};
 }
 std::string ByUpdateKey(int64_t time_us, const model::TraceId& id);
+// The postings key of an index term: 8 bytes of a fixed 64-bit hash (FNV-1a, then MurmurHash3's
+// fmix64), little-endian. Stored on disk: it never changes. Colliding terms share postings, which
+// only adds candidates.
+std::string PostingKey(std::string_view term);
+inline constexpr size_t kPostingKeySize = 8;
 
 }  // namespace roentgen::storage

@@ -71,6 +71,14 @@ struct SummaryScan {
   size_t max_scanned = 100000;
   // Which summaries to return; all when empty. The scan counts every trace it examines.
   std::function<bool(const model::TraceSummary&)> predicate;
+  // Index terms (model/index_terms.h). When non-empty, only traces filed under at least one of
+  // them are examined (the predicate still decides), so it must name a term of every trace the
+  // predicate can match (filter::Filter::CandidateTerms() does). For kTraceId, results, order
+  // and cursors are then those of the same scan without candidate terms — only `scanned` (the
+  // traces examined) differs, and where a page ends when max_scanned cuts it short; cursors of
+  // one kind of scan resume the other. A backend may ignore them for kEvent scans (the embedded
+  // store does) or altogether: they only save work.
+  std::vector<std::string> candidate_terms;
 };
 
 struct SummaryPage {

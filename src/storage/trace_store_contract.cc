@@ -6,6 +6,8 @@
 #include <map>
 #include <set>
 
+#include "model/index_terms.h"
+
 namespace roentgen::storage::contract {
 namespace {
 
@@ -80,6 +82,59 @@ std::vector<std::string> Tags(const StoredTrace& trace) {
     tags.push_back(at == std::string::npos ? "" : doc.document.json.substr(at + 7, end - at - 7));
   }
   return tags;
+}
+
+// --- Candidate terms: helpers (CountingSummarizer files a trace under "docs" = its count) ---
+
+std::string DocsTerm(int n) {
+  return model::AnnotationValueTerm("docs", model::AnnotationValue(static_cast<double>(n)));
+}
+
+// The predicate "docs is one of `counts`", as a compiled filter would check it.
+std::function<bool(const TraceSummary&)> DocsIn(std::set<int> counts) {
+  return [counts = std::move(counts)](const TraceSummary& s) {
+    auto it = s.annotations.find("docs");
+    if (it == s.annotations.end()) return false;
+    for (const model::ValueWithServiceIds& value : it->second) {
+      const double* n = std::get_if<double>(&value.value);
+      if (n != nullptr && counts.count(static_cast<int>(*n)) > 0) return true;
+    }
+    return false;
+  };
+}
+
+// Ids of each page of `scan`, following its cursors; a trailing empty page is left out (a scan
+// may or may not know that nothing follows its last match).
+std::vector<std::vector<TraceId>> PageIds(const TraceStore& store, SummaryScan scan,
+                                          uint64_t* scanned = nullptr) {
+  std::vector<std::vector<TraceId>> pages;
+  for (int guard = 0; guard < 10000; ++guard) {
+    Result<SummaryPage> page = store.ScanSummaries(scan);
+    EXPECT_TRUE(page.ok()) << page.status().ToString();
+    if (!page.ok()) break;
+    if (scanned != nullptr) *scanned += page->scanned;
+    std::vector<TraceId>& ids = pages.emplace_back();
+    for (const TraceSummary& s : page->summaries) ids.push_back(s.id);
+    if (!page->next) break;
+    scan.after = page->next;
+  }
+  if (!pages.empty() && pages.back().empty()) pages.pop_back();
+  return pages;
+}
+
+// `scan` with `terms` pages exactly as `scan` without them; returns the matches in order.
+std::vector<TraceId> ExpectCandidateScanIsFullScan(const TraceStore& store, SummaryScan scan,
+                                                   std::vector<std::string> terms) {
+  uint64_t full_scanned = 0;
+  const std::vector<std::vector<TraceId>> full = PageIds(store, scan, &full_scanned);
+  scan.candidate_terms = std::move(terms);
+  uint64_t candidate_scanned = 0;
+  const std::vector<std::vector<TraceId>> candidate = PageIds(store, scan, &candidate_scanned);
+  EXPECT_EQ(candidate, full);
+  EXPECT_LE(candidate_scanned, full_scanned);
+  std::vector<TraceId> ids;
+  for (const auto& page : full) ids.insert(ids.end(), page.begin(), page.end());
+  return ids;
 }
 
 }  // namespace
@@ -510,6 +565,145 @@ TEST_P(TraceStoreContractTest, DropBeforeRemovesOldDataAndKeepsNewer) {
   Result<StoreStats> stats = store().Stats();
   ASSERT_TRUE(stats.ok());
   EXPECT_EQ(stats->traces, 2u);
+}
+
+// --- Candidate terms ---------------------------------------------------------------------------
+
+TEST_P(TraceStoreContractTest, CandidateTermScansPageExactlyAsFullScansAcrossDays) {
+  // 60 traces over three days, with 1–4 documents each; then some gain a document, so that their
+  // old "docs" term no longer holds.
+  std::vector<SegmentDocument> docs;
+  std::vector<TraceId> ids;
+  for (uint32_t i = 0; i < 60; ++i) {
+    const TraceId id = MakeTraceId(static_cast<uint32_t>(kNow - (i % 3) * kDay - i * 7), 500 + i);
+    ids.push_back(id);
+    for (uint32_t d = 0; d <= i % 4; ++d) docs.push_back(Doc(id, i * 10 + d + 1));
+  }
+  WriteOrDie(docs, kNow);
+  docs.clear();
+  for (uint32_t i = 0; i < 60; i += 7) docs.push_back(Doc(ids[i], i * 10 + 9));
+  WriteOrDie(docs, kNow + 1);
+
+  struct Case {
+    std::set<int> counts;
+    std::vector<std::string> terms;
+    size_t expected_min;  // keeps the cases honest: most match something
+  };
+  const std::string service = model::ServiceNameTerm("svc");
+  const Case cases[] = {
+      {{1}, {DocsTerm(1)}, 5},
+      {{2, 4}, {DocsTerm(2), DocsTerm(4)}, 20},
+      {{5}, {DocsTerm(5)}, 1},                                 // only traces that gained a document
+      {{99}, {DocsTerm(99)}, 0},                               // a term nothing is filed under
+      {{1}, {DocsTerm(1), DocsTerm(99)}, 5},                   // ... next to one that is
+      {{1, 2, 3, 4, 5}, {service}, 60},                        // every trace
+      {{1, 2, 3, 4, 5}, {service, service, DocsTerm(3)}, 60},  // a trace named by several terms
+  };
+  const std::pair<EpochSeconds, EpochSeconds> ranges[] = {
+      {kNow - 3 * kDay, kNow + 1}, {kNow - kDay - 200, kNow - 100}, {kNow - 2 * kDay, kNow - kDay}};
+  for (const Case& c : cases) {
+    for (const auto& [start, end] : ranges) {
+      for (size_t limit : {1u, 4u, 100u}) {
+        SCOPED_TRACE(::testing::Message()
+                     << "terms " << c.terms.size() << " first count " << *c.counts.begin()
+                     << " range " << start - kNow << ".." << end - kNow << " limit " << limit);
+        SummaryScan scan = TraceIdScan(start, end);
+        scan.limit = limit;
+        scan.predicate = DocsIn(c.counts);
+        const std::vector<TraceId> matches = ExpectCandidateScanIsFullScan(store(), scan, c.terms);
+        if (start == kNow - 3 * kDay) {
+          EXPECT_GE(matches.size(), c.expected_min);
+        }
+      }
+    }
+  }
+}
+
+TEST_P(TraceStoreContractTest, CandidateTermScansFollowSummaryChanges) {
+  const TraceId a = MakeTraceId(kNow - 10, 1);
+  const TraceId b = MakeTraceId(kNow - 20, 2);
+  WriteOrDie({Doc(a, 1), Doc(b, 2)}, kNow);
+  WriteOrDie({Doc(a, 3)}, kNow + 1);  // a: docs 1 → 2
+
+  for (int pass = 0; pass < 2; ++pass) {
+    SCOPED_TRACE(pass == 0 ? "before reopen" : "after reopen");
+    SummaryScan scan = TraceIdScan(kNow - 100, kNow + 1);
+    scan.predicate = DocsIn({1});
+    EXPECT_EQ(ExpectCandidateScanIsFullScan(store(), scan, {DocsTerm(1)}), std::vector<TraceId>{b});
+    scan.predicate = DocsIn({2});
+    EXPECT_EQ(ExpectCandidateScanIsFullScan(store(), scan, {DocsTerm(2)}), std::vector<TraceId>{a});
+    scan.candidate_terms = {DocsTerm(2)};
+    Result<SummaryPage> page = store().ScanSummaries(scan);
+    ASSERT_TRUE(page.ok()) << page.status().ToString();
+    ASSERT_EQ(page->summaries.size(), 1u);
+    EXPECT_EQ(page->summaries[0].revision, 2u);  // the current summary, not the indexed one
+    Reopen();
+  }
+}
+
+TEST_P(TraceStoreContractTest, CandidateTermPagingMatchesFullScanWhileWritesContinue) {
+  std::vector<SegmentDocument> docs;
+  for (uint32_t i = 0; i < 40; ++i) {
+    const TraceId id = MakeTraceId(kNow - 1000 + i * 10, 100 + i);
+    for (uint32_t d = 0; d <= i % 3; ++d) docs.push_back(Doc(id, i * 10 + d + 1));
+  }
+  WriteOrDie(docs, kNow);
+
+  SummaryScan scan = TraceIdScan(kNow - 2000, kNow + 1000);
+  scan.limit = 4;
+  scan.predicate = DocsIn({1, 2});
+  SummaryScan full = scan;
+  scan.candidate_terms = {DocsTerm(1), DocsTerm(2)};
+  std::vector<TraceId> order;
+  int pages = 0;
+  for (int p = 0; p < 100; ++p) {
+    // The same page, from the same cursor, with and without candidate terms.
+    full.after = scan.after;
+    Result<SummaryPage> expected = store().ScanSummaries(full);
+    Result<SummaryPage> page = store().ScanSummaries(scan);
+    ASSERT_TRUE(page.ok()) << page.status().ToString();
+    ASSERT_TRUE(expected.ok()) << expected.status().ToString();
+    std::vector<TraceId> got;
+    std::vector<TraceId> want;
+    for (const TraceSummary& s : page->summaries) got.push_back(s.id);
+    for (const TraceSummary& s : expected->summaries) want.push_back(s.id);
+    EXPECT_EQ(got, want) << "page " << p;
+    order.insert(order.end(), got.begin(), got.end());
+    ++pages;
+    if (!page->next) {
+      // Nothing the full scan still has to offer.
+      full.after = expected->next;
+      if (full.after) {
+        EXPECT_TRUE(ScanAll(store(), full).ids.empty());
+      }
+      break;
+    }
+    scan.after = page->next;
+    // Between pages: a newer trace, an older one, and a trace that gains a document (entering
+    // or leaving the matches, ahead of the cursor or behind it).
+    const auto u = static_cast<uint32_t>(p);
+    WriteOrDie({Doc(MakeTraceId(kNow - 1 - u, 900 + u), 1000 + u),
+                Doc(MakeTraceId(kNow - 1500 - u, 800 + u), 2000 + u),
+                Doc(MakeTraceId(kNow - 1000 + (u * 70) % 400, 100 + (u * 7) % 40), 3000 + u)},
+               kNow + 1 + p);
+  }
+  EXPECT_GE(pages, 5);
+  EXPECT_TRUE(std::is_sorted(order.rbegin(), order.rend()));
+  EXPECT_EQ(std::set<TraceId>(order.begin(), order.end()).size(), order.size());
+}
+
+TEST_P(TraceStoreContractTest, CandidateTermsDoNotChangeEventScans) {
+  for (uint32_t i = 0; i < 12; ++i) {
+    const TraceId id = MakeTraceId(kNow - 50 + i, 300 + i);
+    std::vector<SegmentDocument> docs;
+    for (uint32_t d = 0; d <= i % 2; ++d) docs.push_back(Doc(id, i * 10 + d + 1));
+    WriteOrDie(docs, kNow + i);
+  }
+  SummaryScan scan = EventScan(kNow, kNow + 100, kNow + 100);
+  scan.limit = 2;
+  scan.predicate = DocsIn({2});
+  const std::vector<TraceId> matches = ExpectCandidateScanIsFullScan(store(), scan, {DocsTerm(2)});
+  EXPECT_EQ(matches.size(), 6u);
 }
 
 }  // namespace
