@@ -161,10 +161,8 @@ TEST_F(RoutesTest, CapturedRequestsOfEveryClientAreAnswered) {
       SCOPED_TRACE(path.filename().string());
       HttpResponse response = Post(target, body);
       ++answered;
-      if (body.find("NextToken") != std::string::npos ||
-          (target == "/TraceSummaries" && body.find("FilterExpression") != std::string::npos)) {
-        // A token another server issued, or a filter before the filter language exists: refused
-        // rather than answered wrongly.
+      if (body.find("NextToken") != std::string::npos) {
+        // A token another server issued: refused rather than answered wrongly.
         EXPECT_EQ(response.status, 400);
         EXPECT_EQ(Header(response, "x-amzn-ErrorType"), "InvalidRequestException");
         continue;
@@ -176,6 +174,9 @@ TEST_F(RoutesTest, CapturedRequestsOfEveryClientAreAnswered) {
       } else if (target == "/Traces") {
         ASSERT_EQ(simdjson::dom::array(answer["Traces"]).size(), 1u) << "the trace put before";
         EXPECT_EQ(simdjson::dom::array(answer["UnprocessedTraceIds"]).size(), 0u);
+      } else if (body.find("FilterExpression") != std::string::npos) {
+        // The captured filters select annotations of the capturing client's own trace.
+        EXPECT_TRUE(answer["TraceSummaries"].is_array());
       } else {
         EXPECT_GE(simdjson::dom::array(answer["TraceSummaries"]).size(), 1u);
       }
@@ -215,6 +216,115 @@ TEST_F(RoutesTest, SummariesPageNewestFirstWithoutDuplicatesOrGaps) {
   }
 }
 
+std::set<std::string> SummaryIds(simdjson::dom::element answer) {
+  std::set<std::string> ids;
+  for (simdjson::dom::element summary : simdjson::dom::array(answer["TraceSummaries"])) {
+    ids.emplace(std::string_view(summary["Id"]));
+  }
+  return ids;
+}
+
+TEST_F(RoutesTest, FilterExpressionSelectsTracesAcrossPages) {
+  std::vector<std::string> ids;
+  for (int first = 0; first < 300; first += 50) {
+    std::string body = "{\"TraceSegmentDocuments\":[";
+    for (int i = first; i < first + 50; ++i) {
+      char id[36];
+      std::snprintf(id, sizeof(id), "1-%08x-%024x", static_cast<unsigned>(kNow - 299 + i), i + 1);
+      ids.push_back(id);
+      char document[400];
+      std::snprintf(document, sizeof(document),
+                    R"({\"name\":\"svc-%d\",\"id\":\"%016x\",\"trace_id\":\"%s\",)"
+                    R"(\"start_time\":%d,\"end_time\":%d.5,\"fault\":%s,)"
+                    R"(\"annotations\":{\"n\":%d}})",
+                    i % 3, i + 1, id, static_cast<int>(kNow - 299 + i),
+                    static_cast<int>(kNow - 299 + i), i % 10 == 0 ? "true" : "false", i);
+      body += std::string(i > first ? "," : "") + "\"" + document + "\"";
+    }
+    ASSERT_EQ(Post("/TraceSegments", body + "]}").status, 200);
+  }
+  auto query = [&](std::string filter) {
+    std::set<std::string> seen;
+    std::string token;
+    int pages = 0;
+    do {
+      std::string body = "{\"StartTime\": " + std::to_string(kNow - 1000) +
+                         ", \"EndTime\": " + std::to_string(kNow + 10) +
+                         ", \"FilterExpression\": \"" + filter + "\"";
+      if (!token.empty()) body += ", \"NextToken\": \"" + token + "\"";
+      HttpResponse page = Post("/TraceSummaries", body + "}");
+      EXPECT_EQ(page.status, 200) << page.body;
+      if (page.status != 200) break;
+      simdjson::dom::element answer = json_.parse(page.body);
+      for (const std::string& id : SummaryIds(answer)) {
+        EXPECT_TRUE(seen.insert(id).second) << "duplicate " << id;
+      }
+      std::string_view next;
+      token = answer["NextToken"].get(next) == simdjson::SUCCESS ? std::string(next) : "";
+    } while (!token.empty() && ++pages < 20);
+    return seen;
+  };
+  auto expected = [&](auto wanted) {
+    std::set<std::string> out;
+    for (int i = 0; i < 300; ++i) {
+      if (wanted(i)) out.insert(ids[i]);
+    }
+    return out;
+  };
+  EXPECT_EQ(query(R"(service(\"svc-1\") AND fault)"),
+            expected([](int i) { return i % 3 == 1 && i % 10 == 0; }));
+  EXPECT_EQ(query("annotation.n < 250"), expected([](int i) { return i < 250; }));
+  EXPECT_EQ(query("!fault annotation.n >= 280"),
+            expected([](int i) { return i >= 280 && i % 10 != 0; }));
+  EXPECT_EQ(query("responsetime > 1"), std::set<std::string>());
+
+  // Sampling: a fixed rate keeps a deterministic share; a partial scan only the newest part.
+  const std::string range =
+      "\"StartTime\": " + std::to_string(kNow - 299) + ", \"EndTime\": " + std::to_string(kNow + 1);
+  auto sampled = [&](std::string strategy) {
+    HttpResponse page = Post("/TraceSummaries", "{" + range +
+                                                    ", \"FilterExpression\": \"annotation.n < 100\""
+                                                    ", \"Sampling\": true, \"SamplingStrategy\": " +
+                                                    strategy + "}");
+    EXPECT_EQ(page.status, 200) << page.body;
+    return SummaryIds(json_.parse(page.body));
+  };
+  const std::set<std::string> half = sampled(R"({"Name": "FixedRate", "Value": 0.5})");
+  EXPECT_EQ(sampled(R"({"Name": "FixedRate", "Value": 0.5})"), half);
+  EXPECT_GT(half.size(), 25u);  // 50 expected; a binomial(100, 0.5) is almost never this far off
+  EXPECT_LT(half.size(), 75u);
+  for (const std::string& id : half)
+    EXPECT_LT(std::find(ids.begin(), ids.end(), id) - ids.begin(), 100);
+  const std::set<std::string> newest = sampled(R"({"Name": "PartialScan", "Value": 0.8})");
+  EXPECT_EQ(newest, expected([](int i) { return i >= 60 && i < 100; }));
+}
+
+TEST_F(RoutesTest, ServiceTimeRangeSelectsTracesByWhenTheyEnded) {
+  // Starts 1000 s before the window (by its id) but its last segment ends inside it.
+  const std::string long_running =
+      R"({\"name\":\"batch\",\"id\":\"00000000000000b1\",\"trace_id\":\"1-6b022f00-bbbbbbbbbbbbbbbbbbbbbbbb\",)"
+      R"(\"start_time\":1795305216.0,\"end_time\":1795306250.0})";
+  const std::string short_one =
+      R"({\"name\":\"web\",\"id\":\"00000000000000b2\",\"trace_id\":\"1-6b0232f0-cccccccccccccccccccccccc\",)"
+      R"(\"start_time\":1795306224.0,\"end_time\":1795306224.5})";
+  ASSERT_EQ(Post("/TraceSegments",
+                 "{\"TraceSegmentDocuments\":[\"" + long_running + "\",\"" + short_one + "\"]}")
+                .status,
+            200);
+  auto ids = [&](std::string range_type, int start, int end) {
+    HttpResponse page = Post("/TraceSummaries", "{\"StartTime\": " + std::to_string(start) +
+                                                    ", \"EndTime\": " + std::to_string(end) +
+                                                    ", \"TimeRangeType\": \"" + range_type + "\"}");
+    EXPECT_EQ(page.status, 200) << page.body;
+    return SummaryIds(json_.parse(page.body));
+  };
+  EXPECT_EQ(ids("Service", 1795306240, 1795306260),
+            std::set<std::string>{"1-6b022f00-bbbbbbbbbbbbbbbbbbbbbbbb"});
+  EXPECT_EQ(ids("Service", 1795306220, 1795306230),
+            std::set<std::string>{"1-6b0232f0-cccccccccccccccccccccccc"});
+  EXPECT_EQ(ids("TraceId", 1795306240, 1795306260), std::set<std::string>());
+}
+
 TEST_F(RoutesTest, SummaryFieldsOfAKnownTrace) {
   const std::string document =
       R"({\"name\":\"shop\",\"id\":\"00000000000000f1\",\"trace_id\":\"1-6b0232f0-aaaaaaaaaaaaaaaaaaaaaaaa\",)"
@@ -244,9 +354,18 @@ TEST_F(RoutesTest, SummaryFieldsOfAKnownTrace) {
 TEST_F(RoutesTest, RequestsThatCannotBeAnsweredFaithfullyAreRefused) {
   HttpResponse filtered =
       Post("/TraceSummaries",
-           R"json({"StartTime": 1, "EndTime": 2, "FilterExpression": "service(\"a\")"})json");
+           R"json({"StartTime": 1, "EndTime": 2, "FilterExpression": "service(\"a\""})json");
   EXPECT_EQ(filtered.status, 400);
   EXPECT_EQ(Header(filtered, "x-amzn-ErrorType"), "InvalidRequestException");
+  EXPECT_NE(filtered.body.find("position"), std::string::npos) << filtered.body;
+  EXPECT_EQ(Post("/TraceSummaries",
+                 R"({"StartTime": 1, "EndTime": 2, "Sampling": true,
+                     "SamplingStrategy": {"Name": "FixedRate", "Value": 2}})")
+                .status,
+            400);
+  EXPECT_EQ(
+      Post("/TraceSummaries", R"({"StartTime": 1, "EndTime": 2, "TimeRangeType": "Span"})").status,
+      400);
 
   EXPECT_EQ(Post("/TraceSummaries", R"({"EndTime": 2})").status, 400);
   EXPECT_EQ(Post("/TraceSummaries", R"({"StartTime": 3, "EndTime": 2})").status, 400);
