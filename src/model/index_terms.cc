@@ -71,29 +71,45 @@ std::string FlagTermOf(FlagTerm flag) {
   return TermOf(kFlag, std::string_view(reinterpret_cast<const char*>(&flag), 1));
 }
 
-std::vector<std::string> IndexTermsOf(const TraceSummary& summary) {
-  std::vector<std::string> terms;
+void ForEachIndexTerm(const TraceSummary& summary,
+                      const std::function<void(std::string_view term)>& visit) {
+  std::string term;  // one buffer, reused for every term
+  auto emit = [&](char kind, std::string_view payload) {
+    term.assign(1, kind);
+    term.append(payload);
+    visit(term);
+  };
   for (const TraceNode& node : summary.nodes) {
-    terms.push_back(ServiceNameTerm(node.id.name));
-    for (const std::string& alias : node.id.names) terms.push_back(ServiceNameTerm(alias));
-  }
-  for (const ServiceId& service : summary.service_ids) {
-    terms.push_back(ServiceNameTerm(service.name));
-  }
-  for (const auto& [key, values] : summary.annotations) {
-    terms.push_back(AnnotationKeyTerm(key));
-    for (const ValueWithServiceIds& value : values) {
-      terms.push_back(AnnotationValueTerm(key, value.value));
+    emit(kServiceName, node.id.name);
+    for (const std::string& alias : node.id.names) {
+      if (alias != node.id.name) emit(kServiceName, alias);
     }
   }
-  if (summary.has_fault) terms.push_back(FlagTermOf(FlagTerm::kRootFault));
-  if (summary.has_error) terms.push_back(FlagTermOf(FlagTerm::kRootError));
-  if (summary.has_throttle) terms.push_back(FlagTermOf(FlagTerm::kThrottle));
-  if (AnyCall(summary, &EntityFacts::fault)) terms.push_back(FlagTermOf(FlagTerm::kAnyFault));
-  if (AnyCall(summary, &EntityFacts::error)) terms.push_back(FlagTermOf(FlagTerm::kAnyError));
-  if (AnyCall(summary, &EntityFacts::throttle)) {
-    terms.push_back(FlagTermOf(FlagTerm::kAnyThrottle));
+  for (const ServiceId& service : summary.service_ids) emit(kServiceName, service.name);
+  for (const auto& [key, values] : summary.annotations) {
+    emit(kAnnotationKey, key);
+    for (const ValueWithServiceIds& value : values) {
+      term.assign(1, kAnnotationValue);
+      term.append(key);
+      term.push_back(kKeyValueSeparator);
+      AppendValue(value.value, &term);
+      visit(term);
+    }
   }
+  auto flag = [&](bool set, FlagTerm which) {
+    if (set) emit(kFlag, std::string_view(reinterpret_cast<const char*>(&which), 1));
+  };
+  flag(summary.has_fault, FlagTerm::kRootFault);
+  flag(summary.has_error, FlagTerm::kRootError);
+  flag(summary.has_throttle, FlagTerm::kThrottle);
+  flag(AnyCall(summary, &EntityFacts::fault), FlagTerm::kAnyFault);
+  flag(AnyCall(summary, &EntityFacts::error), FlagTerm::kAnyError);
+  flag(AnyCall(summary, &EntityFacts::throttle), FlagTerm::kAnyThrottle);
+}
+
+std::vector<std::string> IndexTermsOf(const TraceSummary& summary) {
+  std::vector<std::string> terms;
+  ForEachIndexTerm(summary, [&](std::string_view term) { terms.emplace_back(term); });
   std::sort(terms.begin(), terms.end());
   terms.erase(std::unique(terms.begin(), terms.end()), terms.end());
   return terms;

@@ -7,6 +7,7 @@
 // Thread-safety: pure functions.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,5 +32,10 @@ std::string FlagTermOf(FlagTerm flag);
 
 // Every term `summary` is filed under, without duplicates.
 std::vector<std::string> IndexTermsOf(const TraceSummary& summary);
+
+// Calls `visit` with every term `summary` is filed under, possibly more than once, without
+// allocating per term (the view is valid only during the call): the writer's hot path.
+void ForEachIndexTerm(const TraceSummary& summary,
+                      const std::function<void(std::string_view term)>& visit);
 
 }  // namespace roentgen::model

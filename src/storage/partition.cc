@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -178,29 +179,47 @@ Result<std::shared_ptr<Partition>> Partition::Open(const std::string& dir, int32
 
 namespace {
 
-// Appends the postings (PostingKey(term) ‖ trace key) of `summary`'s terms to `out`.
-void AppendPostings(const model::TraceSummary& summary, std::string_view trace_key,
-                    std::vector<std::string>* out) {
-  for (const std::string& term : model::IndexTermsOf(summary)) {
-    std::string& posting = out->emplace_back(PostingKey(term));
-    posting.append(trace_key);
+// One posting: PostingKey(term) ‖ trace key, a plain value so that a batch of them sorts and
+// de-duplicates without allocating.
+struct Posting {
+  std::array<char, kPostingKeySize + sizeof(model::TraceId::Key)> bytes;
+  std::string_view term() const { return {bytes.data(), kPostingKeySize}; }
+  std::string_view trace_key() const {
+    return {bytes.data() + kPostingKeySize, bytes.size() - kPostingKeySize};
   }
+  bool operator<(const Posting& other) const {
+    return std::memcmp(bytes.data(), other.bytes.data(), bytes.size()) < 0;
+  }
+  bool operator==(const Posting& other) const = default;
+};
+
+// Appends the postings of `summary`'s terms to `out`.
+void AppendPostings(const model::TraceSummary& summary, std::string_view trace_key,
+                    std::vector<Posting>* out) {
+  CHECK(trace_key.size() == sizeof(model::TraceId::Key)) << "trace keys are 16 bytes";
+  model::ForEachIndexTerm(summary, [&](std::string_view term) {
+    Posting& posting = out->emplace_back();
+    const uint64_t hash = PostingHash(term);
+    for (size_t i = 0; i < kPostingKeySize; ++i) {  // little-endian, as PostingKey
+      posting.bytes[i] = static_cast<char>(hash >> (8 * i));
+    }
+    std::memcpy(posting.bytes.data() + kPostingKeySize, trace_key.data(), trace_key.size());
+  });
 }
 
 // Puts `postings` (a pair already present stays as it is). Sorted first, so that each term's
 // new trace keys, usually newer than all it has, are appended to its list (MDB_APPENDDUP fills
 // pages instead of splitting them in half).
-Status PutPostings(LmdbTxn& txn, MDB_dbi dbi, std::vector<std::string>& postings) {
+Status PutPostings(LmdbTxn& txn, MDB_dbi dbi, std::vector<Posting>& postings) {
   std::sort(postings.begin(), postings.end());
   postings.erase(std::unique(postings.begin(), postings.end()), postings.end());
   ASSIGN_OR_RETURN(LmdbCursor cursor, LmdbCursor::Open(txn, dbi));
   std::string_view term;
   std::string last;  // the term's greatest trace key; empty when it has none
-  for (const std::string& posting : postings) {
-    const std::string_view bytes = posting;
-    const std::string_view trace_key = bytes.substr(kPostingKeySize);
-    if (bytes.substr(0, kPostingKeySize) != term) {
-      term = bytes.substr(0, kPostingKeySize);
+  for (const Posting& posting : postings) {
+    const std::string_view trace_key = posting.trace_key();
+    if (posting.term() != term) {
+      term = posting.term();
       last.clear();
       ASSIGN_OR_RETURN(bool found, cursor.Move(MDB_SET_KEY, term));
       if (found) {
@@ -219,7 +238,7 @@ Status PutPostings(LmdbTxn& txn, MDB_dbi dbi, std::vector<std::string>& postings
 
 }  // namespace
 
-std::string PostingKey(std::string_view term) {
+uint64_t PostingHash(std::string_view term) {
   uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a
   for (const char c : term) {
     h ^= static_cast<uint8_t>(c);
@@ -230,8 +249,12 @@ std::string PostingKey(std::string_view term) {
   h ^= h >> 33;
   h *= 0xc4ceb9fe1a85ec53ULL;
   h ^= h >> 33;
+  return h;
+}
+
+std::string PostingKey(std::string_view term) {
   std::string key;
-  PutFixed64LE(&key, h);
+  PutFixed64LE(&key, PostingHash(term));
   return key;
 }
 
@@ -245,7 +268,7 @@ Status Partition::EnsurePostings() {
   // pages in memory); the version is stored with the last one, so an interrupted rebuild starts
   // over at the next open.
   std::string resume;  // the last trace key done
-  std::vector<std::string> postings;
+  std::vector<Posting> postings;
   uint64_t traces = 0;
   for (bool first = true, done = false; !done; first = false) {
     ASSIGN_OR_RETURN(LmdbTxn txn, LmdbTxn::Begin(*index_, /*read_only=*/false));
@@ -439,7 +462,7 @@ Status Partition::ApplyWrite(const ApplyContext& context, std::span<const TraceW
   std::string raw_summary;
   std::shared_ptr<const ZstdDictionary> dict = summary_dictionary();
   std::vector<model::TraceId> new_updates;
-  std::vector<std::string> postings;
+  std::vector<Posting> postings;
 
   for (const TraceWrite& write : traces) {
     const std::string_view key = TraceKeyView(write.id);

@@ -164,7 +164,8 @@ std::string ByUpdateKey(int64_t time_us, const model::TraceId& id);
 // The postings key of an index term: 8 bytes of a fixed 64-bit hash (FNV-1a, then MurmurHash3's
 // fmix64), little-endian. Stored on disk: it never changes. Colliding terms share postings, which
 // only adds candidates.
-std::string PostingKey(std::string_view term);
+std::string PostingKey(std::string_view term);  // PostingHash, 8 bytes little-endian
+uint64_t PostingHash(std::string_view term);
 inline constexpr size_t kPostingKeySize = 8;
 
 }  // namespace roentgen::storage
