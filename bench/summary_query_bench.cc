@@ -159,6 +159,7 @@ Timing TimeFirstPage(const storage::TraceStore& store, const filter::Filter& fil
     scan.predicate = [&filter](const model::TraceSummary& s) { return filter.Matches(s); };
   }
   if (use_terms) scan.candidate_terms = filter.CandidateTerms();
+  scan.need_graph = filter.ReadsGraph();  // as GetTraceSummaries sets it
   std::vector<double> runs;
   Timing timing;
   for (int r = 0; r < repeat; ++r) {
@@ -257,6 +258,7 @@ int Main(int argc, char** argv) {
     scan.limit = 100;
     scan.max_scanned = 100'000'000;
     scan.predicate = [&none](const model::TraceSummary& s) { return none->Matches(s); };
+    scan.need_graph = none->ReadsGraph();
     const auto t0 = std::chrono::steady_clock::now();
     Result<storage::SummaryPage> page = store->ScanSummaries(scan);
     const double seconds = Seconds(t0);

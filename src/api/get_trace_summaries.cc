@@ -175,6 +175,7 @@ Result<GetTraceSummariesResponse> GetTraceSummaries(const GetTraceSummariesReque
       if (fixed_rate && !InFixedRateSample(summary.id, *fixed_rate)) return false;
       return filter.Matches(summary);
     };
+    scan.need_graph = filter.ReadsGraph();  // the other conditions read no graph
   }
 
   ASSIGN_OR_RETURN(storage::SummaryPage page, store.ScanSummaries(scan));

@@ -146,6 +146,93 @@ class Planner {
   const CompiledPredicate& p_;
 };
 
+// Whether `field`, read at the top level, looks at root causes, nodes or edges. Every Facts and
+// Rc field does, but only inside a service, edge or root-cause node, which reads them anyway.
+bool FieldReadsGraph(Field field) {
+  switch (field) {
+    case Field::kTraceOk:        // the root segment's flags, from its node
+    case Field::kTraceInferred:  // some node
+      return true;
+    case Field::kTraceError:
+    case Field::kTraceFault:
+    case Field::kTraceThrottle:
+    case Field::kTracePartial:
+    case Field::kTraceResponseTime:
+    case Field::kTraceDuration:
+    case Field::kTraceHttpStatus:
+    case Field::kTraceHttpUrl:
+    case Field::kTraceHttpMethod:
+    case Field::kTraceHttpUserAgent:
+    case Field::kTraceHttpClientIp:
+    case Field::kTraceUser:
+    case Field::kTraceAvailabilityZone:
+    case Field::kTraceInstanceId:
+    case Field::kTraceResourceArn:
+    case Field::kTraceAccountId:
+      return false;
+    case Field::kFactsOk:
+    case Field::kFactsError:
+    case Field::kFactsFault:
+    case Field::kFactsThrottle:
+    case Field::kFactsPartial:
+    case Field::kFactsRoot:
+    case Field::kRcFirst:
+    case Field::kRcLast:
+    case Field::kRcServiceInferred:
+    case Field::kRcEntityRemote:
+    case Field::kFactsResponseTime:
+    case Field::kFactsHttpStatus:
+    case Field::kRcIndex:
+    case Field::kRcEntityCoverage:
+    case Field::kFactsHttpUrl:
+    case Field::kFactsHttpMethod:
+    case Field::kFactsHttpUserAgent:
+    case Field::kFactsHttpClientIp:
+    case Field::kFactsUser:
+    case Field::kFactsAvailabilityZone:
+    case Field::kFactsInstanceId:
+    case Field::kFactsResourceArn:
+    case Field::kRcServiceName:
+    case Field::kRcServiceType:
+    case Field::kRcServiceAccountId:
+    case Field::kRcEntityName:
+    case Field::kRcExceptionName:
+    case Field::kRcExceptionMessage:
+      return true;
+  }
+  return true;
+}
+
+// Whether evaluating `predicate` may read root causes, nodes or edges: a conservative answer
+// from every node of the tree (reachable or not).
+bool PredicateReadsGraph(const CompiledPredicate& predicate) {
+  for (const Node& node : predicate.nodes()) {
+    switch (node.kind) {
+      case Kind::kConst:
+      case Kind::kAnd:
+      case Kind::kOr:
+      case Kind::kNot:
+      case Kind::kAnnotationSet:
+      case Kind::kAnnotationString:
+      case Kind::kAnnotationNumber:
+      case Kind::kAnnotationBool:
+        break;
+      case Kind::kBool:
+      case Kind::kNumber:
+      case Kind::kStringSet:
+      case Kind::kString:
+        if (FieldReadsGraph(node.field)) return true;
+        break;
+      case Kind::kService:
+      case Kind::kEdge:
+      case Kind::kRootCause:
+      case Kind::kRootCauseJson:
+        return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 Result<Filter> Filter::Compile(std::string_view expression, const CompileOptions& options) {
@@ -158,6 +245,7 @@ Result<Filter> Filter::Compile(std::string_view expression, const CompileOptions
   std::sort(plan.terms.begin(), plan.terms.end());
   plan.terms.erase(std::unique(plan.terms.begin(), plan.terms.end()), plan.terms.end());
   filter.candidate_terms_ = std::move(plan.terms);
+  filter.reads_graph_ = PredicateReadsGraph(*predicate);
   filter.predicate_ = std::move(predicate);
   return filter;
 }

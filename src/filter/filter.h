@@ -52,9 +52,14 @@ class Filter {
   // at least one of them; empty when no such set is known (the caller must scan).
   const std::vector<std::string>& CandidateTerms() const { return candidate_terms_; }
 
+  // False when Matches reads none of the summary's root causes, nodes and edges, so that a
+  // store may skip decoding them (storage::SummaryScan::need_graph).
+  bool ReadsGraph() const { return reads_graph_; }
+
  private:
   std::shared_ptr<const CompiledPredicate> predicate_;
   std::vector<std::string> candidate_terms_;
+  bool reads_graph_ = false;
 };
 
 }  // namespace roentgen::filter

@@ -86,6 +86,25 @@ TEST(Filter, SpecExamplesEndToEnd) {
   }
 }
 
+TEST(Filter, ReadsGraphOnlyWhenItLooksAtNodesEdgesOrRootCauses) {
+  for (std::string_view text :
+       {"", "responsetime > 1", "duration < 2 AND http.status = 500", "fault", "error OR throttle",
+        "partial", "annotation.x = \"y\"", "annotation.n > 3 OR NOT annotation.b = true",
+        "user = \"alice\"", "http.url CONTAINS \"cart\"", "instance.id = \"i-1\"",
+        "resource.arn = \"arn:x\"", "availabilityzone = \"us-east-1a\"",
+        "account.id = \"123456789012\""}) {
+    EXPECT_FALSE(MustCompile(text).ReadsGraph()) << text;
+  }
+  for (std::string_view text :
+       {"ok", "inferred", "service(\"web\")", "service() { fault }",
+        "responsetime > 1 AND edge(\"web\", \"db\")", "NOT service(\"db\") { error }",
+        "rootcause.fault.service { name = \"db\" }", "annotation.x = 1 OR ok",
+        "rootcause.error.entity { remote }",
+        "rootcause.json = #[{\"Services\": [{\"Name\": \"web\"}]}]"}) {
+    EXPECT_TRUE(MustCompile(text).ReadsGraph()) << text;
+  }
+}
+
 TEST(Filter, CompiledFilterIsCopyableAndShared) {
   const Filter filter = MustCompile("service(\"db\") { fault }");
   const Filter copy = filter;  // NOLINT: the copy is the point

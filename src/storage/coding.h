@@ -55,6 +55,12 @@ inline uint32_t DecodeFixed32LE(const void* src) {
   for (int i = 3; i >= 0; --i) value = (value << 8) | p[i];
   return value;
 }
+inline uint64_t DecodeFixed64LE(const void* src) {
+  const auto* p = static_cast<const uint8_t*>(src);
+  uint64_t value = 0;
+  for (int i = 7; i >= 0; --i) value = (value << 8) | p[i];
+  return value;
+}
 inline uint32_t DecodeFixed32BE(const void* src) {
   const auto* p = static_cast<const uint8_t*>(src);
   uint32_t value = 0;

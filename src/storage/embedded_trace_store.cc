@@ -64,8 +64,12 @@ std::string BootId() {
 }
 
 ApplyContext MakeApplyContext(const EmbeddedStoreOptions& options, FrameCache& cache) {
-  return ApplyContext{&options.summarizer, &cache, options.max_update_entries_per_trace,
-                      options.zstd_level, options.train_dictionaries_in_background};
+  return ApplyContext{&options.summarizer,
+                      &cache,
+                      options.max_update_entries_per_trace,
+                      options.zstd_level,
+                      options.train_dictionaries_in_background,
+                      options.postings_flush_threshold};
 }
 
 // Positions `cursor` on the last key below `upper` (exclusive; empty: no bound).
@@ -778,20 +782,28 @@ Result<SummaryPage> EmbeddedTraceStore::ScanSummaries(const SummaryScan& scan) c
   // its whole table, or one per candidate term over that term's postings.
   struct Snapshot {
     std::shared_ptr<Partition> partition;
+    // Taken before `txn` begins: with it, it holds every posting (Partition::pending_postings).
+    std::shared_ptr<const PendingPostings> pending;
     LmdbTxn txn;
   };
   struct Source {
     size_t snapshot;
-    LmdbCursor cursor;
-    std::string_view term;  // empty: a cursor over the table itself
+    std::optional<LmdbCursor> cursor;  // absent for a source over pending postings
+    std::string_view term;             // empty: a cursor over the table itself
+    // A source over pending postings walks [pending_first, pending_at] backwards.
+    const Posting* pending_first = nullptr;
+    const Posting* pending_at = nullptr;
     // The key the source is at: by_update key or trace key.
-    std::string_view key() const { return term.empty() ? cursor.key() : cursor.value(); }
+    std::string_view key() const {
+      if (pending_at != nullptr) return pending_at->trace_key();
+      return term.empty() ? cursor->key() : cursor->value();
+    }
   };
   std::vector<Snapshot> snapshots;
   std::vector<Source> sources;
   std::vector<std::shared_ptr<Partition>> partitions = SnapshotPartitions();
   snapshots.reserve(partitions.size());
-  sources.reserve(partitions.size() * std::max<size_t>(term_keys.size(), 1));
+  sources.reserve(partitions.size() * std::max<size_t>(2 * term_keys.size(), 1));
   auto valid_key = [&](std::string_view key) -> Status {
     if (key.size() != key_size) return Status::Corruption("storage: malformed index key");
     return Status::Ok();
@@ -813,16 +825,34 @@ Result<SummaryPage> EmbeddedTraceStore::ScanSummaries(const SummaryScan& scan) c
     ASSIGN_OR_RETURN(LmdbCursor cursor, LmdbCursor::Open(snapshots[snapshot].txn, dbi));
     sources.push_back(Source{snapshot, std::move(cursor), term});
     Source& source = sources.back();
-    ASSIGN_OR_RETURN(bool found, term.empty() ? SeekBelow(source.cursor, upper)
-                                              : seek_postings(source.cursor, term));
+    ASSIGN_OR_RETURN(bool found, term.empty() ? SeekBelow(*source.cursor, upper)
+                                              : seek_postings(*source.cursor, term));
     if (!found) return Status::Ok();
     RETURN_IF_ERROR(valid_key(source.key()));
     if (in_range(source.key())) heap.push(sources.size() - 1);
     return Status::Ok();
   };
+  // The pending postings of `term` below `upper`, newest first.
+  auto add_pending_source = [&](size_t snapshot, std::string_view term) {
+    const PendingPostings& pending = *snapshots[snapshot].pending;
+    Posting probe{};
+    std::memcpy(probe.bytes.data(), term.data(), kPostingKeySize);
+    const auto first = std::lower_bound(pending.begin(), pending.end(), probe);
+    auto end = first;
+    while (end != pending.end() && end->term() == term) ++end;
+    if (!upper.empty()) {  // an epoch prefix, or a whole key (from `after`)
+      std::memcpy(probe.bytes.data() + kPostingKeySize, upper.data(),
+                  std::min(upper.size(), key_size));
+      end = std::lower_bound(first, end, probe);
+    }
+    if (end == first) return;
+    sources.push_back(Source{snapshot, std::nullopt, term, &*first, &*(end - 1)});
+    if (in_range(sources.back().key())) heap.push(sources.size() - 1);
+  };
   for (std::shared_ptr<Partition>& partition : partitions) {
+    std::shared_ptr<const PendingPostings> pending = partition->pending_postings();
     ASSIGN_OR_RETURN(LmdbTxn txn, LmdbTxn::Begin(partition->index(), /*read_only=*/true));
-    snapshots.push_back(Snapshot{std::move(partition), std::move(txn)});
+    snapshots.push_back(Snapshot{std::move(partition), std::move(pending), std::move(txn)});
     const size_t snapshot = snapshots.size() - 1;
     const Partition& p = *snapshots.back().partition;
     if (by_event) {
@@ -832,13 +862,20 @@ Result<SummaryPage> EmbeddedTraceStore::ScanSummaries(const SummaryScan& scan) c
     } else {
       for (const std::string& term : term_keys) {
         RETURN_IF_ERROR(add_source(snapshot, p.postings_dbi(), term));
+        add_pending_source(snapshot, term);
       }
     }
   }
   // Moves source `index` to its next key, back into the heap while in range.
   auto advance = [&](size_t index) -> Status {
     Source& source = sources[index];
-    ASSIGN_OR_RETURN(bool more, source.cursor.Move(source.term.empty() ? MDB_PREV : MDB_PREV_DUP));
+    if (source.pending_at != nullptr) {
+      if (source.pending_at == source.pending_first) return Status::Ok();
+      --source.pending_at;
+      if (in_range(source.key())) heap.push(index);
+      return Status::Ok();
+    }
+    ASSIGN_OR_RETURN(bool more, source.cursor->Move(source.term.empty() ? MDB_PREV : MDB_PREV_DUP));
     if (more) {
       RETURN_IF_ERROR(valid_key(source.key()));
       if (in_range(source.key())) heap.push(index);
@@ -848,6 +885,13 @@ Result<SummaryPage> EmbeddedTraceStore::ScanSummaries(const SummaryScan& scan) c
 
   TraceRecordHead head;
   model::TraceId::Key trace_key;
+  // Every examined summary is decoded into this one object, which keeps its allocations from one
+  // trace to the next; a match is moved into the page (at most `limit` of them) and the next
+  // decode overwrites the moved-from husk. A predicate that reads no graph gets summaries
+  // without it, and a match is then decoded again, whole.
+  model::TraceSummary summary;
+  const SummaryParts parts =
+      scan.predicate && !scan.need_graph ? SummaryParts::kWithoutGraph : SummaryParts::kAll;
   while (!heap.empty()) {
     const size_t index = heap.top();
     heap.pop();
@@ -884,15 +928,20 @@ Result<SummaryPage> EmbeddedTraceStore::ScanSummaries(const SummaryScan& scan) c
       if (record) {
         RETURN_IF_ERROR(DecodeTraceRecordHead(*record, &head));
       } else {
-        emit = false;  // cannot happen: postings are written with their trace's record
+        emit = false;  // a pending posting of a Write that failed
       }
     } else {
-      RETURN_IF_ERROR(DecodeTraceRecordHead(source.cursor.value(), &head));
+      RETURN_IF_ERROR(DecodeTraceRecordHead(source.cursor->value(), &head));
     }
     if (emit) {
-      ASSIGN_OR_RETURN(model::TraceSummary summary, snapshot.partition->DecodeSummary(id, head));
+      RETURN_IF_ERROR(snapshot.partition->DecodeSummaryInto(id, head, &summary, parts));
       ++page.scanned;
-      if (!scan.predicate || scan.predicate(summary)) page.summaries.push_back(std::move(summary));
+      if (!scan.predicate || scan.predicate(summary)) {
+        if (parts != SummaryParts::kAll) {
+          RETURN_IF_ERROR(snapshot.partition->DecodeSummaryInto(id, head, &summary));
+        }
+        page.summaries.push_back(std::move(summary));
+      }
     }
 
     RETURN_IF_ERROR(advance(index));

@@ -62,6 +62,9 @@ struct EmbeddedStoreOptions {
   // traces (~150 ms); in the background unless tests need it to happen deterministically.
   bool train_dictionaries_in_background = true;
   size_t max_update_entries_per_trace = 16;  // by_update entries kept per trace
+  // Postings wait in memory until this many are pending, then one Write moves them to the table
+  // (0: every Write does). Bounds the extra candidates a scan checks; see Partition.
+  size_t postings_flush_threshold = 32768;
 };
 
 class EmbeddedTraceStore final : public TraceStore {

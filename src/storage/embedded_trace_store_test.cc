@@ -51,7 +51,8 @@ EmbeddedStoreOptions TestOptions(const std::string& dir, const Clock& clock) {
 
 class EmbeddedHarness final : public contract::StoreHarness {
  public:
-  EmbeddedHarness() : dir_(MakeTempDir()) {}
+  explicit EmbeddedHarness(size_t postings_flush_threshold)
+      : dir_(MakeTempDir()), postings_flush_threshold_(postings_flush_threshold) {}
   ~EmbeddedHarness() override {
     store_.reset();
     fs::remove_all(dir_);
@@ -59,6 +60,7 @@ class EmbeddedHarness final : public contract::StoreHarness {
   Result<TraceStore*> Open(const Clock& clock, Summarizer summarizer) override {
     EmbeddedStoreOptions options = TestOptions(dir_, clock);
     options.summarizer = std::move(summarizer);
+    options.postings_flush_threshold = postings_flush_threshold_;
     ASSIGN_OR_RETURN(store_, EmbeddedTraceStore::Open(options));
     return static_cast<TraceStore*>(store_.get());
   }
@@ -66,15 +68,27 @@ class EmbeddedHarness final : public contract::StoreHarness {
 
  private:
   std::string dir_;
+  const size_t postings_flush_threshold_;
   std::unique_ptr<EmbeddedTraceStore> store_;
 };
 
+// Postings left pending in memory (the default threshold is never reached in these tests),
+// flushed by every Write, and flushed every few Writes.
 std::unique_ptr<contract::StoreHarness> MakeEmbeddedHarness() {
-  return std::make_unique<EmbeddedHarness>();
+  return std::make_unique<EmbeddedHarness>(EmbeddedStoreOptions().postings_flush_threshold);
+}
+std::unique_ptr<contract::StoreHarness> MakeEmbeddedHarnessFlushingPostings() {
+  return std::make_unique<EmbeddedHarness>(0);
+}
+std::unique_ptr<contract::StoreHarness> MakeEmbeddedHarnessFlushingSomePostings() {
+  return std::make_unique<EmbeddedHarness>(7);
 }
 
 using contract::TraceStoreContractTest;
-INSTANTIATE_TEST_SUITE_P(Embedded, TraceStoreContractTest, ::testing::Values(&MakeEmbeddedHarness));
+INSTANTIATE_TEST_SUITE_P(Embedded, TraceStoreContractTest,
+                         ::testing::Values(&MakeEmbeddedHarness,
+                                           &MakeEmbeddedHarnessFlushingPostings,
+                                           &MakeEmbeddedHarnessFlushingSomePostings));
 
 // --- Embedded-only behaviour ---------------------------------------------------------------------
 

@@ -100,7 +100,9 @@ class LmdbTxn {
 class LmdbCursor {
  public:
   static Result<LmdbCursor> Open(const LmdbTxn& txn, MDB_dbi dbi);
-  LmdbCursor(LmdbCursor&& other) noexcept : cursor_(std::exchange(other.cursor_, nullptr)) {}
+  // A moved cursor keeps its position (key() and value() stay valid).
+  LmdbCursor(LmdbCursor&& other) noexcept
+      : cursor_(std::exchange(other.cursor_, nullptr)), key_(other.key_), value_(other.value_) {}
   LmdbCursor& operator=(LmdbCursor&&) = delete;
   ~LmdbCursor() {
     if (cursor_ != nullptr) mdb_cursor_close(cursor_);

@@ -36,7 +36,10 @@ constexpr std::string_view kStateKey = "state";
 // meta "postings" := u8 version, present once the postings table covers every trace. A new
 // version (other terms, another hash) rebuilds the table at the next open.
 constexpr std::string_view kPostingsKey = "postings";
-constexpr char kPostingsVersion = 1;
+constexpr char kPostingsVersion = 2;
+// meta "postings_watermark" := i64le server time (µs) of the Write that last flushed the pending
+// postings: traces updated at or after it may have postings that only lived in memory.
+constexpr std::string_view kPostingsWatermarkKey = "postings_watermark";
 constexpr size_t kPostingsRebuildChunk = 20000;  // traces per transaction while rebuilding
 constexpr std::string_view kDictionaryKey = "summary_dict";
 constexpr size_t kSummarySamples = 1000;
@@ -114,7 +117,8 @@ Partition::Partition(std::string dir, int32_t day, std::unique_ptr<SegmentLog> l
       day_(day),
       uid_(next_uid.fetch_add(1)),
       log_(std::move(log)),
-      index_(std::move(index)) {}
+      index_(std::move(index)),
+      published_pending_(std::make_shared<const PendingPostings>()) {}
 
 Result<std::shared_ptr<Partition>> Partition::Open(const std::string& dir, int32_t day,
                                                    const LmdbOptions& lmdb_options, int zstd_level,
@@ -174,24 +178,11 @@ Result<std::shared_ptr<Partition>> Partition::Open(const std::string& dir, int32
   partition->state_ = state;
   partition->summary_dictionary_ = std::move(summary_dictionary);
   RETURN_IF_ERROR(partition->EnsurePostings());
+  RETURN_IF_ERROR(partition->RecoverPendingPostings());
   return partition;
 }
 
 namespace {
-
-// One posting: PostingKey(term) ‖ trace key, a plain value so that a batch of them sorts and
-// de-duplicates without allocating.
-struct Posting {
-  std::array<char, kPostingKeySize + sizeof(model::TraceId::Key)> bytes;
-  std::string_view term() const { return {bytes.data(), kPostingKeySize}; }
-  std::string_view trace_key() const {
-    return {bytes.data() + kPostingKeySize, bytes.size() - kPostingKeySize};
-  }
-  bool operator<(const Posting& other) const {
-    return std::memcmp(bytes.data(), other.bytes.data(), bytes.size()) < 0;
-  }
-  bool operator==(const Posting& other) const = default;
-};
 
 // Appends the postings of `summary`'s terms to `out`.
 void AppendPostings(const model::TraceSummary& summary, std::string_view trace_key,
@@ -299,6 +290,9 @@ Status Partition::EnsurePostings() {
     RETURN_IF_ERROR(PutPostings(txn, postings_dbi(), postings));
     if (done) {
       RETURN_IF_ERROR(txn.Put(meta_dbi(), kPostingsKey, std::string_view(&kPostingsVersion, 1)));
+      std::string watermark;  // every trace is posted
+      PutFixed64LE(&watermark, static_cast<uint64_t>(state_.max_received_us));
+      RETURN_IF_ERROR(txn.Put(meta_dbi(), kPostingsWatermarkKey, watermark));
     }
     RETURN_IF_ERROR(txn.Commit());
   }
@@ -325,6 +319,12 @@ std::shared_ptr<const ZstdDictionary> Partition::summary_dictionary() const {
 Result<model::TraceSummary> Partition::DecodeSummary(const model::TraceId& id,
                                                      const TraceRecordHead& head) const {
   model::TraceSummary summary;
+  RETURN_IF_ERROR(DecodeSummaryInto(id, head, &summary));
+  return summary;
+}
+
+Status Partition::DecodeSummaryInto(const model::TraceId& id, const TraceRecordHead& head,
+                                    model::TraceSummary* out, SummaryParts parts) const {
   if (head.summary_compressed) {
     std::shared_ptr<const ZstdDictionary> dict = summary_dictionary();
     if (dict == nullptr) {
@@ -332,14 +332,14 @@ Result<model::TraceSummary> Partition::DecodeSummary(const model::TraceId& id,
     }
     thread_local std::string raw;
     RETURN_IF_ERROR(dict->Decompress(head.summary, &raw));
-    ASSIGN_OR_RETURN(summary, DecodeTraceSummary(raw, id));
+    RETURN_IF_ERROR(DecodeTraceSummaryInto(raw, id, out, parts));
   } else {
-    ASSIGN_OR_RETURN(summary, DecodeTraceSummary(head.summary, id));
+    RETURN_IF_ERROR(DecodeTraceSummaryInto(head.summary, id, out, parts));
   }
-  summary.revision = head.revision;
-  summary.updated_at =
+  out->revision = head.revision;
+  out->updated_at =
       head.update_times_us.empty() ? 0 : static_cast<double>(head.update_times_us.back()) / 1e6;
-  return summary;
+  return Status::Ok();
 }
 
 Result<std::shared_ptr<const CachedFrame>> Partition::LoadFrame(FrameCache& cache,
@@ -569,8 +569,23 @@ Status Partition::ApplyWrite(const ApplyContext& context, std::span<const TraceW
   for (const model::TraceId& id : new_updates) {
     RETURN_IF_ERROR(txn.Put(by_update_dbi(), ByUpdateKey(now_us, id), {}, put_flags));
   }
-  // Every term of every new summary; those the trace already had are no-ops.
-  RETURN_IF_ERROR(PutPostings(txn, postings_dbi(), postings));
+  // Every term of every new summary joins the pending postings, published before the commit
+  // (a candidate whose write then fails has no record and is skipped); once enough are pending
+  // they go to the table in this transaction and leave memory after it commits.
+  std::sort(postings.begin(), postings.end());
+  PendingPostings pending;
+  pending.reserve(pending_.size() + postings.size());
+  std::merge(pending_.begin(), pending_.end(), postings.begin(), postings.end(),
+             std::back_inserter(pending));
+  pending.erase(std::unique(pending.begin(), pending.end()), pending.end());
+  const bool flush = pending.size() >= context.postings_flush_threshold;
+  if (flush) {
+    RETURN_IF_ERROR(PutPostings(txn, postings_dbi(), pending));
+    std::string watermark;
+    PutFixed64LE(&watermark, static_cast<uint64_t>(now_us));
+    RETURN_IF_ERROR(txn.Put(meta_dbi(), kPostingsWatermarkKey, watermark));
+  }
+  PublishPending(pending);  // a superset of what is pending until the commit succeeds
   next.log_end = log_end;
   next.applied_seq = write_seq;
   next.max_received_us = std::max(next.max_received_us, now_us);
@@ -578,6 +593,58 @@ Status Partition::ApplyWrite(const ApplyContext& context, std::span<const TraceW
   RETURN_IF_ERROR(before_commit());
   RETURN_IF_ERROR(txn.Commit());
   state_ = next;
+  if (flush) PublishPending({});
+  return Status::Ok();
+}
+
+std::shared_ptr<const PendingPostings> Partition::pending_postings() const {
+  std::lock_guard lock(pending_mu_);
+  return published_pending_;
+}
+
+void Partition::PublishPending(PendingPostings postings) {
+  pending_ = postings;
+  auto published = std::make_shared<const PendingPostings>(std::move(postings));
+  std::lock_guard lock(pending_mu_);
+  published_pending_ = std::move(published);
+}
+
+Status Partition::RecoverPendingPostings() {
+  PendingPostings recovered;
+  {
+    ASSIGN_OR_RETURN(LmdbTxn txn, LmdbTxn::Begin(*index_, /*read_only=*/true));
+    ASSIGN_OR_RETURN(std::optional<std::string_view> watermark,
+                     txn.Get(meta_dbi(), kPostingsWatermarkKey));
+    // Absent only if damaged: then every trace is re-posted, which is merely slow.
+    int64_t since_us = 0;
+    if (watermark && watermark->size() == 8) {
+      since_us = static_cast<int64_t>(DecodeFixed64LE(watermark->data()));
+    }
+    ASSIGN_OR_RETURN(LmdbCursor cursor, LmdbCursor::Open(txn, by_update_dbi()));
+    ASSIGN_OR_RETURN(bool more,
+                     cursor.Move(MDB_SET_RANGE, ByUpdateKey(since_us, model::TraceId())));
+    std::vector<std::string> trace_keys;
+    while (more) {
+      trace_keys.emplace_back(cursor.key().substr(8));
+      ASSIGN_OR_RETURN(more, cursor.Move(MDB_NEXT));
+    }
+    std::sort(trace_keys.begin(), trace_keys.end());
+    trace_keys.erase(std::unique(trace_keys.begin(), trace_keys.end()), trace_keys.end());
+    TraceRecordHead head;
+    for (const std::string& key : trace_keys) {
+      ASSIGN_OR_RETURN(std::optional<std::string_view> record, txn.Get(traces_dbi(), key));
+      if (!record || key.size() != sizeof(model::TraceId::Key)) continue;
+      RETURN_IF_ERROR(DecodeTraceRecordHead(*record, &head));
+      model::TraceId::Key id_key;
+      std::memcpy(id_key.data(), key.data(), id_key.size());
+      ASSIGN_OR_RETURN(model::TraceSummary summary,
+                       DecodeSummary(model::TraceId::FromKey(id_key), head));
+      AppendPostings(summary, key, &recovered);
+    }
+  }
+  std::sort(recovered.begin(), recovered.end());
+  recovered.erase(std::unique(recovered.begin(), recovered.end()), recovered.end());
+  PublishPending(std::move(recovered));
   return Status::Ok();
 }
 

@@ -18,7 +18,9 @@
 // it. Readers keep a partition alive with a shared_ptr, even after the store has dropped it.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <future>
 #include <memory>
@@ -35,6 +37,7 @@
 #include "storage/frame_cache.h"
 #include "storage/lmdb_env.h"
 #include "storage/segment_log.h"
+#include "storage/summary_codec.h"
 #include "storage/trace_record.h"
 #include "storage/trace_store.h"
 #include "storage/zstd_dictionary.h"
@@ -70,10 +73,31 @@ struct TraceWrite {
 struct ApplyContext {
   const Summarizer* summarizer;
   FrameCache* cache;
-  size_t max_update_entries;  // per trace, in by_update
-  int zstd_level;             // for the dictionaries
-  bool background_training;   // train dictionaries on another thread (else inline)
+  size_t max_update_entries;        // per trace, in by_update
+  int zstd_level;                   // for the dictionaries
+  bool background_training;         // train dictionaries on another thread (else inline)
+  size_t postings_flush_threshold;  // pending postings that make a Write flush them (0: always)
 };
+
+inline constexpr size_t kPostingKeySize = 8;
+
+// One posting: PostingKey(term) ‖ trace key, a plain value so that batches of them sort and
+// de-duplicate without allocating.
+struct Posting {
+  std::array<char, kPostingKeySize + sizeof(model::TraceId::Key)> bytes;
+  std::string_view term() const { return {bytes.data(), kPostingKeySize}; }
+  std::string_view trace_key() const {
+    return {bytes.data() + kPostingKeySize, bytes.size() - kPostingKeySize};
+  }
+  // Byte order (unsigned), as LMDB orders keys and duplicates.
+  bool operator<(const Posting& other) const {
+    return std::memcmp(bytes.data(), other.bytes.data(), bytes.size()) < 0;
+  }
+  bool operator==(const Posting& other) const = default;
+};
+
+// Postings the writer holds in memory, sorted: see Partition::pending_postings.
+using PendingPostings = std::vector<Posting>;
 
 class Partition {
  public:
@@ -112,11 +136,24 @@ class Partition {
   Status LoadDocuments(FrameCache& cache, const model::TraceId& id, std::span<const DocRef> refs,
                        std::vector<StoredDocument>* out) const;
 
+  // Postings of recent Writes not yet in the postings table, sorted; never null. Writes post
+  // their terms here and move them to the table in batches (ApplyContext::
+  // postings_flush_threshold), because every transaction that touches a term's postings copies
+  // that term's pages: per-Write postings multiplied the index's page writes. A scan takes this
+  // snapshot BEFORE it begins its read transaction; the writer publishes a Write's postings
+  // before committing it and withdraws flushed ones only after the flush committed, so the
+  // snapshot and the transaction together hold every posting the transaction's traces have.
+  std::shared_ptr<const PendingPostings> pending_postings() const;
+
   // The summary of a record, with the revision and updated_at (µs precision) the record keeps
   // outside it. The record must come from a transaction begun before this call, so that the
   // dictionary it may need is visible.
   Result<model::TraceSummary> DecodeSummary(const model::TraceId& id,
                                             const TraceRecordHead& head) const;
+  // DecodeSummary into `*out`, reusing what it holds (storage::DecodeTraceSummaryInto): for
+  // scans that decode summary after summary into one scratch object.
+  Status DecodeSummaryInto(const model::TraceId& id, const TraceRecordHead& head,
+                           model::TraceSummary* out, SummaryParts parts = SummaryParts::kAll) const;
 
   // Writer only: offers documents just written as training samples; once there are enough,
   // trains the frame dictionary, stores it durably and hands it to the log, so that later frames
@@ -135,6 +172,10 @@ class Partition {
   // Builds the postings table from the stored summaries unless the index says it is complete
   // and of the current version (an index written before postings existed, or with other terms).
   Status EnsurePostings();
+  // Re-posts, into the pending postings, the traces written since the last flush (the meta
+  // watermark): a process that stopped before flushing lost them from memory.
+  Status RecoverPendingPostings();
+  void PublishPending(PendingPostings postings);
 
   // Constant after Open.
   const std::string dir_;
@@ -148,8 +189,12 @@ class Partition {
   mutable std::mutex dictionary_mu_;
   std::shared_ptr<const ZstdDictionary> summary_dictionary_;  // guarded by dictionary_mu_
 
+  mutable std::mutex pending_mu_;
+  std::shared_ptr<const PendingPostings> published_pending_;  // guarded by pending_mu_
+
   // Writer only.
   PartitionState state_;
+  PendingPostings pending_;                    // what published_pending_ holds, owned by the writer
   std::vector<std::string> summary_samples_;   // raw summaries until their dictionary exists
   std::vector<std::string> frame_samples_;     // document texts until the frame dictionary exists
   std::future<std::string> summary_training_;  // valid while a training runs
@@ -166,6 +211,5 @@ std::string ByUpdateKey(int64_t time_us, const model::TraceId& id);
 // only adds candidates.
 std::string PostingKey(std::string_view term);  // PostingHash, 8 bytes little-endian
 uint64_t PostingHash(std::string_view term);
-inline constexpr size_t kPostingKeySize = 8;
 
 }  // namespace roentgen::storage

@@ -2,7 +2,10 @@
 
 #include <cmath>
 #include <cstdint>
+#include <optional>
+#include <string>
 #include <unordered_map>
+#include <variant>
 #include <vector>
 
 #include "storage/coding.h"
@@ -192,10 +195,38 @@ class Encoder {
   std::string body_;
 };
 
+// Decodes into an existing TraceSummary, overwriting every field while keeping the capacity of
+// its strings and vectors (and the nodes of its annotation map), so that a scan decoding one
+// summary after another into the same object barely allocates. Every element a vector keeps is
+// overwritten field by field; nothing of the previous summary may survive.
 class Decoder {
  public:
-  explicit Decoder(std::string_view bytes) : in_(bytes) {}
+  // A service table entry; its aliases are aliases[first_name, first_name + name_count).
+  struct ServiceEntry {
+    std::string_view name;
+    size_t first_name = 0;
+    size_t name_count = 0;
+    std::string_view account_id;
+    std::string_view type;
+  };
+  // The tables' storage, which a thread keeps from one record to the next (see
+  // DecodeTraceSummaryInto) so that they cost no allocation once warm.
+  struct Scratch {
+    std::vector<std::string_view> strings;
+    std::vector<ServiceEntry> services;
+    std::vector<std::string_view> aliases;
+  };
 
+  Decoder(std::string_view bytes, Scratch& scratch)
+      : in_(bytes),
+        strings_(scratch.strings),
+        services_(scratch.services),
+        aliases_(scratch.aliases) {
+    aliases_.clear();
+  }
+
+  // The string and service tables. Both refer into the input: nothing is copied until a field
+  // is assigned.
   bool Tables() {
     if (!in_.ReadByte(&version_) || (version_ != kVersion && version_ != kVersionWithoutGraph)) {
       return false;
@@ -203,35 +234,56 @@ class Decoder {
     uint64_t n = 0;
     if (!in_.ReadCount(1, &n)) return false;
     strings_.resize(n);
-    for (auto& s : strings_) {
+    for (std::string_view& s : strings_) {
       if (!in_.ReadLengthPrefixed(&s)) return false;
     }
     if (!in_.ReadCount(4, &n)) return false;
     services_.resize(n);
-    for (auto& service : services_) {
+    for (ServiceEntry& service : services_) {
       uint64_t names = 0;
-      if (!String(&service.name) || !in_.ReadCount(1, &names)) return false;
-      service.names.resize(names);
-      for (std::string& name : service.names) {
-        if (!String(&name)) return false;
+      if (!StringView(&service.name) || !in_.ReadCount(1, &names)) return false;
+      service.first_name = aliases_.size();
+      service.name_count = names;
+      for (uint64_t i = 0; i < names; ++i) {
+        if (!StringView(&aliases_.emplace_back())) return false;
       }
-      if (!String(&service.account_id) || !String(&service.type)) return false;
+      if (!StringView(&service.account_id) || !StringView(&service.type)) return false;
     }
     return true;
   }
 
-  bool String(std::string* out) {
+  bool StringView(std::string_view* out) {
     uint64_t index = 0;
     if (!in_.ReadVarint64(&index) || index >= strings_.size()) return false;
-    out->assign(strings_[index]);
+    *out = strings_[index];
+    return true;
+  }
+
+  bool String(std::string* out) {
+    std::string_view s;
+    if (!StringView(&s)) return false;
+    out->assign(s);
+    return true;
+  }
+
+  // A service reference, written into the fields of a ServiceId or a RootCauseService.
+  bool Service(std::string* name, std::vector<std::string>* names, std::string* account_id,
+               std::string* type) {
+    uint64_t index = 0;
+    if (!in_.ReadVarint64(&index) || index >= services_.size()) return false;
+    const ServiceEntry& service = services_[index];
+    name->assign(service.name);
+    names->resize(service.name_count);
+    for (size_t i = 0; i < service.name_count; ++i) {
+      (*names)[i].assign(aliases_[service.first_name + i]);
+    }
+    account_id->assign(service.account_id);
+    type->assign(service.type);
     return true;
   }
 
   bool Service(model::ServiceId* out) {
-    uint64_t index = 0;
-    if (!in_.ReadVarint64(&index) || index >= services_.size()) return false;
-    *out = services_[index];
-    return true;
+    return Service(&out->name, &out->names, &out->account_id, &out->type);
   }
 
   bool Services(std::vector<model::ServiceId>* out) {
@@ -260,9 +312,25 @@ class Decoder {
  private:
   ByteReader in_;
   uint8_t version_ = 0;
-  std::vector<std::string_view> strings_;
-  std::vector<model::ServiceId> services_;
+  std::vector<std::string_view>& strings_;
+  std::vector<ServiceEntry>& services_;
+  std::vector<std::string_view>& aliases_;
 };
+
+// The value of an optional that is about to be overwritten, reusing the one already there.
+template <typename T>
+T& Reuse(std::optional<T>& value) {
+  return value ? *value : value.emplace();
+}
+
+// Reads a double into `out` if `present`, else clears it.
+bool OptionalDouble(ByteReader& in, bool present, std::optional<double>* out) {
+  if (!present) {
+    out->reset();
+    return true;
+  }
+  return ReadDouble(in, &Reuse(*out));
+}
 
 bool DecodeHttp(Decoder& d, model::HttpInfo* http) {
   uint64_t status = 0;
@@ -271,8 +339,18 @@ bool DecodeHttp(Decoder& d, model::HttpInfo* http) {
     const int64_t value = ZigZagDecode(status - 1);
     if (value < INT32_MIN || value > INT32_MAX) return false;
     http->status = static_cast<int32_t>(value);
+  } else {
+    http->status.reset();
   }
   return d.String(&http->method) && d.String(&http->user_agent) && d.String(&http->client_ip);
+}
+
+bool OptionalHttp(Decoder& d, bool present, std::optional<model::HttpInfo>* out) {
+  if (!present) {
+    out->reset();
+    return true;
+  }
+  return DecodeHttp(d, &Reuse(*out));
 }
 
 bool DecodeRootCauses(Decoder& d, std::vector<model::RootCause>* out) {
@@ -287,13 +365,11 @@ bool DecodeRootCauses(Decoder& d, std::vector<model::RootCause>* out) {
     if (!in.ReadCount(3, &n)) return false;
     cause.services.resize(n);
     for (model::RootCauseService& service : cause.services) {
-      model::ServiceId id;
       uint8_t inferred = 0;
-      if (!d.Service(&id) || !in.ReadByte(&inferred) || inferred > 1) return false;
-      service.name = std::move(id.name);
-      service.names = std::move(id.names);
-      service.type = std::move(id.type);
-      service.account_id = std::move(id.account_id);
+      if (!d.Service(&service.name, &service.names, &service.account_id, &service.type) ||
+          !in.ReadByte(&inferred) || inferred > 1) {
+        return false;
+      }
       service.inferred = inferred == 1;
       if (!in.ReadCount(3, &n)) return false;
       service.entity_path.resize(n);
@@ -303,9 +379,7 @@ bool DecodeRootCauses(Decoder& d, std::vector<model::RootCause>* out) {
           return false;
         }
         entity.remote = flags & kEntityRemote;
-        if ((flags & kEntityHasCoverage) && !ReadDouble(in, &entity.coverage.emplace())) {
-          return false;
-        }
+        if (!OptionalDouble(in, flags & kEntityHasCoverage, &entity.coverage)) return false;
         if (!in.ReadCount(2, &n)) return false;
         entity.exceptions.resize(n);
         for (model::RootCauseException& exception : entity.exceptions) {
@@ -330,10 +404,10 @@ bool DecodeFacts(Decoder& d, std::vector<model::EntityFacts>* out) {
     facts.error = flags & kFactsError;
     facts.throttle = flags & kFactsThrottle;
     facts.in_progress = flags & kFactsInProgress;
-    if ((flags & kFactsHasResponseTime) && !ReadDouble(in, &facts.response_time.emplace())) {
+    if (!OptionalDouble(in, flags & kFactsHasResponseTime, &facts.response_time) ||
+        !OptionalHttp(d, flags & kFactsHasHttp, &facts.http)) {
       return false;
     }
-    if ((flags & kFactsHasHttp) && !DecodeHttp(d, &facts.http.emplace())) return false;
     if (!d.String(&facts.user) || !d.String(&facts.availability_zone) ||
         !d.String(&facts.instance_id) || !d.String(&facts.resource_arn)) {
       return false;
@@ -372,7 +446,76 @@ bool DecodeGraph(Decoder& d, model::TraceSummary& s) {
   return true;
 }
 
-bool DecodeBody(Decoder& d, model::TraceSummary& s) {
+bool DecodeAnnotationValue(Decoder& d, model::ValueWithServiceIds* value) {
+  ByteReader& in = d.in();
+  uint8_t tag = 0;
+  if (!in.ReadByte(&tag)) return false;
+  switch (tag) {
+    case kString: {
+      std::string_view text;
+      if (!d.StringView(&text)) return false;
+      if (auto* held = std::get_if<std::string>(&value->value)) {
+        held->assign(text);
+      } else {
+        value->value.emplace<std::string>(text);
+      }
+      break;
+    }
+    case kNumber: {
+      double number = 0;
+      if (!ReadDouble(in, &number)) return false;
+      value->value = number;
+      break;
+    }
+    case kFalse:
+      value->value = false;
+      break;
+    case kTrue:
+      value->value = true;
+      break;
+    default:
+      return false;
+  }
+  return d.Services(&value->service_ids);
+}
+
+// The annotations, reusing the map's nodes. Records list their keys in ascending order (the
+// encoder walks a std::map), so one pass merges them with the keys already there: stale keys
+// that sort before the next decoded one are erased, an equal key is reused in place. A record
+// out of order still decodes to what a fresh map would hold (a repeated key's last list wins),
+// only with more allocations. Invariant: the entries before `next` are this record's, the ones
+// from `next` on are stale.
+bool DecodeAnnotations(Decoder& d, model::TraceSummary& s) {
+  ByteReader& in = d.in();
+  auto& annotations = s.annotations;
+  auto next = annotations.begin();
+  uint64_t n = 0;
+  if (!in.ReadCount(2, &n)) return false;
+  for (uint64_t i = 0; i < n; ++i) {
+    std::string_view key;
+    uint64_t values = 0;
+    if (!d.StringView(&key) || !in.ReadCount(2, &values)) return false;
+    while (next != annotations.end() && std::string_view(next->first) < key) {
+      next = annotations.erase(next);
+    }
+    std::vector<model::ValueWithServiceIds>* list = nullptr;
+    if (next != annotations.end() && next->first == key) {
+      list = &next->second;
+      ++next;
+    } else {
+      // Sorts before `next`, so the invariant holds; an existing key is one of this record's.
+      list = &annotations.try_emplace(next, std::string(key))->second;
+    }
+    list->resize(values);
+    for (model::ValueWithServiceIds& value : *list) {
+      if (!DecodeAnnotationValue(d, &value)) return false;
+    }
+  }
+  annotations.erase(next, annotations.end());
+  return true;
+}
+
+bool DecodeBody(Decoder& d, model::TraceSummary& s, SummaryParts parts) {
   ByteReader& in = d.in();
   uint64_t flags = 0;
   const uint64_t known =
@@ -382,52 +525,12 @@ bool DecodeBody(Decoder& d, model::TraceSummary& s) {
   s.has_error = flags & kHasError;
   s.has_throttle = flags & kHasThrottle;
   s.is_partial = flags & kIsPartial;
-  if (!ReadDouble(in, &s.start_time)) return false;
-  if (flags & kHasDuration) {
-    s.duration.emplace();
-    if (!ReadDouble(in, &*s.duration)) return false;
+  if (!ReadDouble(in, &s.start_time) || !OptionalDouble(in, flags & kHasDuration, &s.duration) ||
+      !OptionalDouble(in, flags & kHasResponseTime, &s.response_time) ||
+      !OptionalHttp(d, flags & kHasHttp, &s.http) || !DecodeAnnotations(d, s)) {
+    return false;
   }
-  if (flags & kHasResponseTime) {
-    s.response_time.emplace();
-    if (!ReadDouble(in, &*s.response_time)) return false;
-  }
-  if ((flags & kHasHttp) && !DecodeHttp(d, &s.http.emplace())) return false;
   uint64_t n = 0;
-  if (!in.ReadCount(2, &n)) return false;
-  for (uint64_t i = 0; i < n; ++i) {
-    std::string key;
-    uint64_t values = 0;
-    if (!d.String(&key) || !in.ReadCount(2, &values)) return false;
-    std::vector<model::ValueWithServiceIds>& list = s.annotations[std::move(key)];
-    list.resize(values);
-    for (auto& value : list) {
-      uint8_t tag = 0;
-      if (!in.ReadByte(&tag)) return false;
-      switch (tag) {
-        case kString: {
-          std::string text;
-          if (!d.String(&text)) return false;
-          value.value = std::move(text);
-          break;
-        }
-        case kNumber: {
-          double number = 0;
-          if (!ReadDouble(in, &number)) return false;
-          value.value = number;
-          break;
-        }
-        case kFalse:
-          value.value = false;
-          break;
-        case kTrue:
-          value.value = true;
-          break;
-        default:
-          return false;
-      }
-      if (!d.Services(&value.service_ids)) return false;
-    }
-  }
   if (!in.ReadCount(2, &n)) return false;
   s.users.resize(n);
   for (auto& user : s.users) {
@@ -437,14 +540,23 @@ bool DecodeBody(Decoder& d, model::TraceSummary& s) {
       !d.Strings(&s.availability_zones)) {
     return false;
   }
-  if (flags & kHasEntryPoint) {
-    if (!d.Service(&s.entry_point.emplace())) return false;
+  if (!(flags & kHasEntryPoint)) {
+    s.entry_point.reset();
+  } else if (!d.Service(&Reuse(s.entry_point))) {
+    return false;
   }
   uint64_t revision = 0;
   if (!in.ReadVarint64(&revision) || revision > UINT32_MAX) return false;
   s.revision = static_cast<uint32_t>(revision);
   if (!ReadDouble(in, &s.updated_at)) return false;
-  if (!(flags & kHasGraph)) return in.empty();
+  if (!(flags & kHasGraph) || parts == SummaryParts::kWithoutGraph) {
+    s.fault_root_causes.clear();
+    s.error_root_causes.clear();
+    s.response_time_root_causes.clear();
+    s.nodes.clear();
+    s.edges.clear();
+    return (flags & kHasGraph) || in.empty();  // the graph is the rest of the record
+  }
   if (!DecodeRootCauses(d, &s.fault_root_causes) || !DecodeRootCauses(d, &s.error_root_causes) ||
       !DecodeRootCauses(d, &s.response_time_root_causes) || !DecodeGraph(d, s)) {
     return false;
@@ -577,13 +689,20 @@ void EncodeTraceSummary(const model::TraceSummary& s, std::string* out) {
   e.Finish(out);
 }
 
-Result<model::TraceSummary> DecodeTraceSummary(std::string_view bytes, const model::TraceId& id) {
-  Decoder d(bytes);
-  model::TraceSummary summary;
-  if (!d.Tables() || !DecodeBody(d, summary)) {
+Status DecodeTraceSummaryInto(std::string_view bytes, const model::TraceId& id,
+                              model::TraceSummary* out, SummaryParts parts) {
+  thread_local Decoder::Scratch scratch;
+  Decoder d(bytes, scratch);
+  if (!d.Tables() || !DecodeBody(d, *out, parts)) {
     return Status::Corruption("trace summary record of " + id.ToString() + " is malformed");
   }
-  summary.id = id;
+  out->id = id;
+  return Status::Ok();
+}
+
+Result<model::TraceSummary> DecodeTraceSummary(std::string_view bytes, const model::TraceId& id) {
+  model::TraceSummary summary;
+  RETURN_IF_ERROR(DecodeTraceSummaryInto(bytes, id, &summary));
   return summary;
 }
 

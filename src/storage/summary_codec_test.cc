@@ -5,6 +5,8 @@
 #include <cmath>
 #include <limits>
 #include <random>
+#include <string>
+#include <vector>
 
 #include "storage/coding.h"
 
@@ -185,6 +187,78 @@ TraceSummary RoundTrip(const TraceSummary& summary) {
   return decoded.ok() ? std::move(decoded).value() : TraceSummary{};
 }
 
+std::string Encoded(const TraceSummary& summary) {
+  std::string bytes;
+  EncodeTraceSummary(summary, &bytes);
+  return bytes;
+}
+
+// Decodes `bytes` both into a fresh summary and into `reused` (which holds whatever an earlier
+// decode left) and expects the same outcome: both fail, or both hold the same summary. Compares
+// encodings, which are exact for every double (NaN included) where operator== is not.
+void ExpectIntoMatchesFresh(std::string_view bytes, TraceSummary& reused) {
+  Result<TraceSummary> fresh = DecodeTraceSummary(bytes, Id());
+  const Status into = DecodeTraceSummaryInto(bytes, Id(), &reused);
+  ASSERT_EQ(into.ok(), fresh.ok()) << into.ToString();
+  if (!fresh.ok()) {
+    EXPECT_EQ(into.code(), StatusCode::kCorruption);
+    return;
+  }
+  EXPECT_EQ(reused.id, fresh->id);
+  EXPECT_EQ(Encoded(reused), Encoded(*fresh));
+}
+
+// Summaries that differ from FullSummary in every way a reused object could get wrong: fewer
+// or no elements, absent optionals, annotation keys added, dropped or retyped.
+std::vector<TraceSummary> Variants() {
+  std::vector<TraceSummary> out;
+  out.push_back(FullSummary());
+  TraceSummary empty;
+  empty.id = Id();
+  out.push_back(empty);
+
+  TraceSummary smaller = FullSummary();
+  smaller.duration.reset();
+  smaller.response_time.reset();
+  smaller.http->status.reset();
+  smaller.http->url = "u";
+  smaller.entry_point.reset();
+  smaller.annotations.erase("customer");
+  smaller.annotations["items"] = {{std::string("now a string that is longer than SSO"), {}}};
+  smaller.annotations["vip"] = {{2.5, {}}};
+  smaller.annotations["aaa-first"] = {{true, {smaller.service_ids[1]}}};
+  smaller.annotations["zzz-last"] = {};
+  smaller.users.pop_back();
+  smaller.users[0].service_ids.clear();
+  smaller.service_ids[0].names = {"web"};
+  smaller.service_ids.pop_back();
+  smaller.instance_ids.clear();
+  smaller.fault_root_causes.pop_back();
+  smaller.fault_root_causes[0].services[0].entity_path[1].exceptions.clear();
+  smaller.error_root_causes.clear();
+  smaller.response_time_root_causes[0].services[0].entity_path[1].coverage.reset();
+  smaller.nodes.pop_back();
+  smaller.nodes[0].segments[0].http.reset();
+  smaller.nodes[0].segments[0].response_time.reset();
+  smaller.nodes[0].segments[0].fault = false;
+  smaller.edges.resize(1);
+  smaller.edges[0].source = 0;
+  smaller.edges[0].destination = 0;
+  smaller.edges[0].calls.resize(1);
+  smaller.edges[0].calls[0].http->status = 404;
+  out.push_back(smaller);
+
+  TraceSummary no_graph = FullSummary();
+  no_graph.fault_root_causes.clear();
+  no_graph.error_root_causes.clear();
+  no_graph.response_time_root_causes.clear();
+  no_graph.nodes.clear();
+  no_graph.edges.clear();
+  no_graph.annotations = {{"only", {{std::string("one"), {}}}}};
+  out.push_back(no_graph);
+  return out;
+}
+
 TEST(SummaryCodecTest, FullSummaryRoundTrips) {
   const TraceSummary summary = FullSummary();
   ExpectSummaryEq(RoundTrip(summary), summary);
@@ -321,6 +395,119 @@ TEST(SummaryCodecTest, HttpStatusExtremes) {
   }
 }
 
+TEST(SummaryCodecTest, DecodeIntoOverwritesABiggerSummary) {
+  TraceSummary reused;
+  ASSERT_TRUE(DecodeTraceSummaryInto(Encoded(FullSummary()), Id(), &reused).ok());
+  ExpectSummaryEq(reused, FullSummary());
+
+  // A small summary into the object that held the full one: nothing of it may remain.
+  TraceSummary small;
+  small.id = Id();
+  small.start_time = 1.5;
+  small.annotations["zzz"] = {{std::string("z"), {}}};
+  ASSERT_TRUE(DecodeTraceSummaryInto(Encoded(small), Id(), &reused).ok());
+  ExpectSummaryEq(reused, small);
+  EXPECT_FALSE(reused.http.has_value());
+  EXPECT_FALSE(reused.duration.has_value());
+  EXPECT_FALSE(reused.entry_point.has_value());
+  EXPECT_FALSE(reused.has_fault);
+  EXPECT_EQ(reused.annotations.size(), 1u);
+  EXPECT_TRUE(reused.users.empty());
+  EXPECT_TRUE(reused.service_ids.empty());
+  EXPECT_TRUE(reused.fault_root_causes.empty());
+  EXPECT_TRUE(reused.nodes.empty());
+  EXPECT_TRUE(reused.edges.empty());
+  EXPECT_EQ(reused.revision, 0u);
+
+  // And back: the emptied object fills up again.
+  ASSERT_TRUE(DecodeTraceSummaryInto(Encoded(FullSummary()), Id(), &reused).ok());
+  ExpectSummaryEq(reused, FullSummary());
+}
+
+TEST(SummaryCodecTest, DecodeIntoAnyPreviousSummaryEqualsAFreshDecode) {
+  const std::vector<TraceSummary> variants = Variants();
+  for (size_t first = 0; first < variants.size(); ++first) {
+    for (size_t second = 0; second < variants.size(); ++second) {
+      SCOPED_TRACE(std::to_string(first) + " then " + std::to_string(second));
+      TraceSummary reused;
+      ASSERT_TRUE(DecodeTraceSummaryInto(Encoded(variants[first]), Id(), &reused).ok());
+      ExpectSummaryEq(reused, variants[first]);
+      ASSERT_TRUE(DecodeTraceSummaryInto(Encoded(variants[second]), Id(), &reused).ok());
+      ExpectSummaryEq(reused, variants[second]);
+    }
+  }
+}
+
+TEST(SummaryCodecTest, DecodeIntoHandlesUnorderedAndRepeatedAnnotationKeys) {
+  // The encoder writes keys in order, but a record with keys out of order or repeated still
+  // decodes (as a fresh map would hold it), reused object or not. Made by editing the string
+  // table of a record whose only strings are its keys "b" and "d" and a value "x".
+  TraceSummary summary;
+  summary.id = Id();
+  summary.annotations["b"] = {{std::string("x"), {}}};
+  summary.annotations["d"] = {{1.0, {}}, {true, {}}};
+  const std::string bytes = Encoded(summary);
+  const size_t b = bytes.find(std::string{'\x01', 'b'});
+  const size_t d = bytes.find(std::string{'\x01', 'd'});
+  ASSERT_NE(b, std::string::npos);
+  ASSERT_NE(d, std::string::npos);
+  std::string swapped = bytes;  // keys "d", then "b"
+  std::swap(swapped[b + 1], swapped[d + 1]);
+  std::string repeated = bytes;  // keys "b", then "b" again
+  repeated[d + 1] = 'b';
+  std::string between = bytes;  // keys "c", then "a"
+  between[b + 1] = 'c';
+  between[d + 1] = 'a';
+
+  for (const std::string& edited : {swapped, repeated, between}) {
+    Result<TraceSummary> fresh = DecodeTraceSummary(edited, Id());
+    ASSERT_TRUE(fresh.ok()) << fresh.status().ToString();
+    for (const TraceSummary& previous : Variants()) {
+      TraceSummary reused;
+      ASSERT_TRUE(DecodeTraceSummaryInto(Encoded(previous), Id(), &reused).ok());
+      reused.annotations["a"] = {{false, {}}};
+      reused.annotations["c"] = {};
+      ExpectIntoMatchesFresh(edited, reused);
+      ExpectSummaryEq(reused, *fresh);
+    }
+  }
+  Result<TraceSummary> fresh = DecodeTraceSummary(repeated, Id());
+  ASSERT_TRUE(fresh.ok());
+  ASSERT_EQ(fresh->annotations.size(), 1u);
+  EXPECT_EQ(fresh->annotations.at("b").size(), 2u);  // the last list wins
+}
+
+TEST(SummaryCodecTest, DecodeWithoutGraphLeavesItEmpty) {
+  const TraceSummary full = FullSummary();
+  TraceSummary without_graph = full;
+  without_graph.fault_root_causes.clear();
+  without_graph.error_root_causes.clear();
+  without_graph.response_time_root_causes.clear();
+  without_graph.nodes.clear();
+  without_graph.edges.clear();
+  TraceSummary reused;
+  ASSERT_TRUE(DecodeTraceSummaryInto(Encoded(full), Id(), &reused).ok());
+  ASSERT_TRUE(
+      DecodeTraceSummaryInto(Encoded(full), Id(), &reused, SummaryParts::kWithoutGraph).ok());
+  ExpectSummaryEq(reused, without_graph);
+  ASSERT_TRUE(DecodeTraceSummaryInto(Encoded(full), Id(), &reused).ok());
+  ExpectSummaryEq(reused, full);
+  // A record without a graph still decodes exactly, trailing bytes included.
+  ASSERT_TRUE(
+      DecodeTraceSummaryInto(Encoded(without_graph), Id(), &reused, SummaryParts::kWithoutGraph)
+          .ok());
+  ExpectSummaryEq(reused, without_graph);
+  EXPECT_FALSE(DecodeTraceSummaryInto(Encoded(without_graph) + "x", Id(), &reused,
+                                      SummaryParts::kWithoutGraph)
+                   .ok());
+  // Whatever the graph holds is not read: truncating it goes unnoticed.
+  const std::string bytes = Encoded(full);
+  ASSERT_TRUE(DecodeTraceSummaryInto(std::string_view(bytes).substr(0, bytes.size() - 1), Id(),
+                                     &reused, SummaryParts::kWithoutGraph)
+                  .ok());
+  ExpectSummaryEq(reused, without_graph);
+}
+
 TEST(SummaryCodecTest, GarbageIsCorruptionNeverACrash) {
   std::string valid;
   EncodeTraceSummary(FullSummary(), &valid);
@@ -367,6 +554,29 @@ TEST(SummaryCodecTest, GarbageIsCorruptionNeverACrash) {
   std::string huge(1, '\x01');
   PutVarint64(&huge, uint64_t{1} << 60);
   EXPECT_FALSE(DecodeTraceSummary(huge, Id()).ok());
+}
+
+TEST(SummaryCodecTest, DecodeIntoGarbageBehavesLikeAFreshDecode) {
+  const std::string valid = Encoded(FullSummary());
+  const std::vector<TraceSummary> variants = Variants();
+  // One object reused throughout, as a scan does: whatever a previous (possibly failed) decode
+  // left in it, the next decode's outcome is that of a fresh one.
+  TraceSummary reused;
+  for (size_t n = 0; n <= valid.size(); ++n) {
+    ExpectIntoMatchesFresh(valid.substr(0, n), reused);
+    ExpectIntoMatchesFresh(Encoded(variants[n % variants.size()]), reused);
+  }
+  std::mt19937_64 random(2);
+  for (int i = 0; i < 5000; ++i) {
+    std::string bytes = Encoded(variants[random() % variants.size()]);
+    const int flips = 1 + static_cast<int>(random() % 3);
+    for (int f = 0; f < flips; ++f) {
+      bytes[random() % bytes.size()] = static_cast<char>(random());
+    }
+    ExpectIntoMatchesFresh(bytes, reused);
+    if (i % 8 == 0) ExpectIntoMatchesFresh(Encoded(variants[random() % variants.size()]), reused);
+    if (HasFatalFailure()) return;
+  }
 }
 
 }  // namespace

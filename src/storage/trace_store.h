@@ -71,6 +71,9 @@ struct SummaryScan {
   size_t max_scanned = 100000;
   // Which summaries to return; all when empty. The scan counts every trace it examines.
   std::function<bool(const model::TraceSummary&)> predicate;
+  // False when the predicate reads no root causes, nodes or edges: a backend may then hand it
+  // summaries without them, to save decoding. Returned summaries are always complete.
+  bool need_graph = true;
   // Index terms (model/index_terms.h). When non-empty, only traces filed under at least one of
   // them are examined (the predicate still decides), so it must name a term of every trace the
   // predicate can match (filter::Filter::CandidateTerms() does). For kTraceId, results, order
