@@ -126,6 +126,30 @@ std::string_view SpellingOf(CompareOp op) {
   return "?";
 }
 
+std::string_view SpellingOf(RootCauseKind kind) {
+  switch (kind) {
+    case RootCauseKind::kFault:
+      return "fault";
+    case RootCauseKind::kError:
+      return "error";
+    case RootCauseKind::kResponseTime:
+      return "responsetime";
+  }
+  return "?";
+}
+
+std::string_view SpellingOf(RootCauseLevel level) {
+  switch (level) {
+    case RootCauseLevel::kService:
+      return "service";
+    case RootCauseLevel::kEntity:
+      return "entity";
+    case RootCauseLevel::kException:
+      return "exception";
+  }
+  return "?";
+}
+
 // ---- ToDebugString ------------------------------------------------------------------------------
 
 namespace {
@@ -194,30 +218,6 @@ void AppendBody(const ExprPtr& body, std::string* out) {
   out->push_back('}');
 }
 
-std::string_view KindSpelling(RootCauseKind kind) {
-  switch (kind) {
-    case RootCauseKind::kFault:
-      return "fault";
-    case RootCauseKind::kError:
-      return "error";
-    case RootCauseKind::kResponseTime:
-      return "responsetime";
-  }
-  return "?";
-}
-
-std::string_view LevelSpelling(RootCauseLevel level) {
-  switch (level) {
-    case RootCauseLevel::kService:
-      return "service";
-    case RootCauseLevel::kEntity:
-      return "entity";
-    case RootCauseLevel::kException:
-      return "exception";
-  }
-  return "?";
-}
-
 void AppendExpr(const Expr& expr, std::string* out) {
   std::visit(
       [out](const auto& node) {
@@ -243,9 +243,9 @@ void AppendExpr(const Expr& expr, std::string* out) {
           out->push_back(')');
         } else if constexpr (std::is_same_v<T, RootCauseTerm>) {
           out->append("(rootcause.");
-          out->append(KindSpelling(node.kind));
+          out->append(SpellingOf(node.kind));
           out->push_back('.');
-          out->append(LevelSpelling(node.level));
+          out->append(SpellingOf(node.level));
           AppendBody(node.body, out);
           out->push_back(')');
         } else if constexpr (std::is_same_v<T, RootCauseJsonTerm>) {

@@ -124,6 +124,9 @@ struct EdgeTerm {
 enum class RootCauseKind : uint8_t { kFault, kError, kResponseTime };
 enum class RootCauseLevel : uint8_t { kService, kEntity, kException };
 
+std::string_view SpellingOf(RootCauseKind kind);    // "fault", "error", "responsetime"
+std::string_view SpellingOf(RootCauseLevel level);  // "service", "entity", "exception"
+
 // `rootcause.<kind>.<level> { body }`.
 struct RootCauseTerm {
   RootCauseKind kind = RootCauseKind::kFault;

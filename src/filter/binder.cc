@@ -33,30 +33,6 @@ Status ErrorAt(uint32_t offset, std::string_view message) {
                                  std::string(message));
 }
 
-std::string_view KindSpelling(RootCauseKind kind) {
-  switch (kind) {
-    case RootCauseKind::kFault:
-      return "fault";
-    case RootCauseKind::kError:
-      return "error";
-    case RootCauseKind::kResponseTime:
-      return "responsetime";
-  }
-  return "?";
-}
-
-std::string_view LevelSpelling(RootCauseLevel level) {
-  switch (level) {
-    case RootCauseLevel::kService:
-      return "service";
-    case RootCauseLevel::kEntity:
-      return "entity";
-    case RootCauseLevel::kException:
-      return "exception";
-  }
-  return "?";
-}
-
 std::string ViewName(Context context) {
   switch (context.view) {
     case View::kTrace:
@@ -66,11 +42,11 @@ std::string ViewName(Context context) {
     case View::kEdge:
       return "inside edge() { }";
     case View::kRcService:
-      return "inside rootcause." + std::string(KindSpelling(context.kind)) + ".service { }";
+      return "inside rootcause." + std::string(SpellingOf(context.kind)) + ".service { }";
     case View::kRcEntity:
-      return "inside rootcause." + std::string(KindSpelling(context.kind)) + ".entity { }";
+      return "inside rootcause." + std::string(SpellingOf(context.kind)) + ".entity { }";
     case View::kRcException:
-      return "inside rootcause." + std::string(KindSpelling(context.kind)) + ".exception { }";
+      return "inside rootcause." + std::string(SpellingOf(context.kind)) + ".exception { }";
   }
   return "?";
 }
@@ -747,8 +723,8 @@ class Binder {
   }
 
   Result<uint32_t> BindRootCause(const RootCauseTerm& term, uint32_t at, Context context) {
-    const std::string name = "rootcause." + std::string(KindSpelling(term.kind)) + "." +
-                             std::string(LevelSpelling(term.level));
+    const std::string name = "rootcause." + std::string(SpellingOf(term.kind)) + "." +
+                             std::string(SpellingOf(term.level));
     RETURN_IF_ERROR(TopLevelOnly(name, at, context));
     if (term.kind == RootCauseKind::kResponseTime && term.level == RootCauseLevel::kException) {
       return ErrorAt(at, name +
