@@ -19,6 +19,7 @@
 #pragma once
 
 #include <array>
+#include <bit>
 #include <cstdint>
 #include <cstring>
 #include <functional>
@@ -84,16 +85,31 @@ inline constexpr size_t kPostingKeySize = 8;
 // One posting: PostingKey(term) ‖ trace key, a plain value so that batches of them sort and
 // de-duplicate without allocating.
 struct Posting {
+  static_assert(std::endian::native == std::endian::little, "Word() assumes a little-endian host");
   std::array<char, kPostingKeySize + sizeof(model::TraceId::Key)> bytes;
   std::string_view term() const { return {bytes.data(), kPostingKeySize}; }
   std::string_view trace_key() const {
     return {bytes.data() + kPostingKeySize, bytes.size() - kPostingKeySize};
   }
-  // Byte order (unsigned), as LMDB orders keys and duplicates.
+  // Byte order (unsigned), as LMDB orders keys and duplicates: compared as three big-endian
+  // words, inline, because the writer merges every Write's postings into the pending ones.
   bool operator<(const Posting& other) const {
-    return std::memcmp(bytes.data(), other.bytes.data(), bytes.size()) < 0;
+    for (size_t i = 0; i < bytes.size(); i += 8) {
+      const uint64_t a = Word(i), b = other.Word(i);
+      if (a != b) return a < b;
+    }
+    return false;
   }
-  bool operator==(const Posting& other) const = default;
+  bool operator==(const Posting& other) const {
+    return Word(0) == other.Word(0) && Word(8) == other.Word(8) && Word(16) == other.Word(16);
+  }
+
+ private:
+  uint64_t Word(size_t offset) const {
+    uint64_t word;
+    std::memcpy(&word, bytes.data() + offset, sizeof(word));
+    return __builtin_bswap64(word);  // little-endian host: the first byte becomes the highest
+  }
 };
 
 // Postings the writer holds in memory, sorted: see Partition::pending_postings.
