@@ -4,10 +4,12 @@
 //   by_update : u64be update time in µs ‖ trace key → empty; one entry per recent Write
 //   meta      : "state" → PartitionState (the log offset the index covers, counters);
 //               "summary_dict" → the summaries' ZstdDictionary, once trained;
-//               "postings" → u8 version of the postings table, once it covers every trace
+//               "postings" → u8 version of the postings table, once it covers every trace;
+//               "postings_watermark" → time of the Write that last flushed pending postings
 //   postings  : MDB_DUPSORT | MDB_DUPFIXED: PostingKey(term) (8 bytes) → trace keys (16 bytes
 //               each, sorted, so newest last); a trace is posted under every term
-//               (model/index_terms.h) of every summary it has had. Postings are never removed:
+//               (model/index_terms.h) of every summary it has had, in batches (pending
+//               postings wait in memory: pending_postings()). Postings are never removed:
 //               a term a trace no longer has leaves a stale posting, harmless because scans
 //               re-check each candidate's current summary.
 // and `frames.dict`, the log frames' ZstdDictionary (u32le crc32c, bytes), written durably

@@ -9,6 +9,14 @@
 #include "model/index_terms.h"
 
 namespace roentgen::storage::contract {
+void TraceStoreContractTest::WriteBetweenPages(int page) {
+  const auto u = static_cast<uint32_t>(page);
+  WriteOrDie({Doc(MakeTraceId(kNow - 1 - u, 900 + u), 1000 + u),
+              Doc(MakeTraceId(kNow - 1500 - u, 800 + u), 2000 + u),
+              Doc(MakeTraceId(kNow - 1000 + (u * 70) % 400, 100 + (u * 7) % 40), 3000 + u)},
+             kNow + 1 + page);
+}
+
 namespace {
 
 using model::DocumentKind;
@@ -508,12 +516,7 @@ TEST_P(TraceStoreContractTest, TraceIdPagingHasNoDuplicatesOrGapsWhileWritesCont
     }
     if (!page->next) break;
     scan.after = page->next;
-    // Between pages: a newer trace, an older trace, and an update to an existing one.
-    const auto u = static_cast<uint32_t>(p);
-    WriteOrDie({Doc(MakeTraceId(kNow - 1 - u, 900 + u), 1000 + u),
-                Doc(MakeTraceId(kNow - 1500 - u, 800 + u), 2000 + u),
-                Doc(MakeTraceId(kNow - 1000 + (u * 70) % 400, 100 + (u * 7) % 40), 3000 + u)},
-               kNow + 1 + p);
+    WriteBetweenPages(p);
   }
   for (const TraceId& id : original) EXPECT_EQ(seen[id], 1) << id.ToString();
   for (const auto& [id, count] : seen) EXPECT_EQ(count, 1) << id.ToString();
@@ -690,13 +693,8 @@ TEST_P(TraceStoreContractTest, CandidateTermPagingMatchesFullScanWhileWritesCont
       break;
     }
     scan.after = page->next;
-    // Between pages: a newer trace, an older one, and a trace that gains a document (entering
-    // or leaving the matches, ahead of the cursor or behind it).
-    const auto u = static_cast<uint32_t>(p);
-    WriteOrDie({Doc(MakeTraceId(kNow - 1 - u, 900 + u), 1000 + u),
-                Doc(MakeTraceId(kNow - 1500 - u, 800 + u), 2000 + u),
-                Doc(MakeTraceId(kNow - 1000 + (u * 70) % 400, 100 + (u * 7) % 40), 3000 + u)},
-               kNow + 1 + p);
+    // The trace that gains a document may enter or leave the matches.
+    WriteBetweenPages(p);
   }
   EXPECT_GE(pages, 5);
   EXPECT_TRUE(std::is_sorted(order.rbegin(), order.rend()));

@@ -100,6 +100,9 @@ class TraceStoreContractTest : public ::testing::TestWithParam<HarnessFactory> {
   TraceStore& store() { return *store_; }
   void Reopen();
   void WriteOrDie(const std::vector<model::SegmentDocument>& docs, EpochSeconds received_at);
+  // What paging tests write between page `page` and the next: a trace newer than every other, an
+  // older one, and a document for an existing trace (ahead of the cursor or behind it).
+  void WriteBetweenPages(int page);
 
   FakeClock clock_{kNow};
   std::unique_ptr<StoreHarness> harness_;
