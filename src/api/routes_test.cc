@@ -351,7 +351,7 @@ TEST_F(RoutesTest, SummaryFieldsOfAKnownTrace) {
   EXPECT_EQ(int64_t(summary["Revision"]), 1);
 }
 
-TEST_F(RoutesTest, RequestsThatCannotBeAnsweredFaithfullyAreRefused) {
+TEST_F(RoutesTest, InvalidRequestsAreRefusedAsInvalidRequestException) {
   HttpResponse filtered =
       Post("/TraceSummaries",
            R"json({"StartTime": 1, "EndTime": 2, "FilterExpression": "service(\"a\""})json");
